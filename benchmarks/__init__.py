@@ -1,0 +1,1 @@
+"""Speed and memory measurements (not tests). Run all with ``python -m benchmarks``."""

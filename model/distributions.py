@@ -1,0 +1,275 @@
+"""Probability distributions of uncertain parameters: fitting, seeded sampling, SALib export.
+
+Conventions (ISPOR-SMDM Task Force 6, Briggs et al. 2012):
+
+* ``beta`` for probabilities and proportions: mean = value; the concentration ``a + b`` is chosen
+  so that the 2.5% and 97.5% quantiles come as close as possible to ``low`` and ``high``.
+* ``lognormal`` for relative risks (and, if asked, costs): median = value,
+  ``sigma = (ln high - ln low) / (2 * 1.959964)``.
+* ``gamma`` for costs and rates: mean = value; the shape is fitted to the 95% range as for beta.
+* ``normal``: mean = value, ``sd = (high - low) / (2 * 1.959964)``.
+* ``uniform`` on ``[low, high]`` (the range is the support, so no quantile check); ``fixed`` at
+  value.
+
+A fit is checked: each fitted quantile must land within ``QUANTILE_TOLERANCE`` (5%) of its
+target, relative to the target (or to the range width when the target is 0). When it cannot, a
+:class:`FitWarning` names the parameter and both quantiles.
+
+Sampling is by inversion: each parameter has its own stream of uniforms, keyed by its *name* and
+the run seed through :class:`numpy.random.SeedSequence`, generated in fixed blocks of
+``BLOCK`` draws. Draw ``i`` of a parameter is therefore the same whether the draws are produced
+in one chunk, in many, or in other processes, and adding a parameter does not move the draws of
+the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize, stats
+
+DISTRIBUTIONS = ("beta", "lognormal", "gamma", "normal", "uniform", "fixed")
+PARAMS = {
+    "beta": ("a", "b"),
+    "lognormal": ("mu", "sigma"),
+    "gamma": ("shape", "scale"),
+    "normal": ("mean", "sd"),
+    "uniform": ("low", "high"),
+    "fixed": ("value",),
+}
+Z975 = float(stats.norm.ppf(0.975))
+QUANTILE_TOLERANCE = 0.05
+BLOCK = 4096
+_U_MIN, _U_MAX = 2.0**-54, 1.0 - 2.0**-53  # inverted uniforms stay strictly inside (0, 1)
+
+
+class FitWarning(UserWarning):
+    """A distribution whose fitted 95% interval misses the stated range."""
+
+
+class DistributionError(ValueError):
+    """A distribution that cannot be built from the numbers given."""
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A named distribution with its parameters (see ``PARAMS`` for the names per family)."""
+
+    family: str
+    params: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.family not in DISTRIBUTIONS:
+            raise DistributionError(
+                f"unknown distribution '{self.family}' (expected one of {', '.join(DISTRIBUTIONS)})"
+            )
+        expected = set(PARAMS[self.family])
+        if set(self.params) != expected:
+            raise DistributionError(
+                f"{self.family} needs parameters {sorted(expected)}, got {sorted(self.params)}"
+            )
+
+    def _frozen(self):
+        p = self.params
+        match self.family:
+            case "beta":
+                return stats.beta(p["a"], p["b"])
+            case "lognormal":
+                return stats.lognorm(s=p["sigma"], scale=np.exp(p["mu"]))
+            case "gamma":
+                return stats.gamma(p["shape"], scale=p["scale"])
+            case "normal":
+                return stats.norm(p["mean"], p["sd"])
+            case "uniform":
+                return stats.uniform(p["low"], p["high"] - p["low"])
+        return None
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function applied to uniforms ``u`` in (0, 1); same shape as ``u``."""
+        u = np.asarray(u, dtype=float)
+        if self.family == "fixed":
+            return np.full(u.shape, float(self.params["value"]))
+        return self._frozen().ppf(u)
+
+    def mean(self) -> float:
+        """Expected value."""
+        if self.family == "fixed":
+            return float(self.params["value"])
+        return float(self._frozen().mean())
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """Central interval holding ``level`` of the mass."""
+        if self.family == "fixed":
+            v = float(self.params["value"])
+            return v, v
+        lo, hi = self._frozen().interval(level)
+        return float(lo), float(hi)
+
+    def scaled(self, factor: float) -> Distribution:
+        """The distribution of ``factor * X`` for ``factor > 0`` (used for price-year conversion)."""
+        p = dict(self.params)
+        match self.family:
+            case "lognormal":
+                p["mu"] += float(np.log(factor))
+            case "gamma":
+                p["scale"] *= factor
+            case "normal":
+                p["mean"] *= factor
+                p["sd"] *= factor
+            case "uniform":
+                p["low"] *= factor
+                p["high"] *= factor
+            case "fixed":
+                p["value"] *= factor
+            case "beta":
+                raise DistributionError("a beta distribution (a probability) cannot be rescaled")
+        return Distribution(self.family, p)
+
+    def describe(self) -> str:
+        """Short text such as ``beta(a=12.3, b=45.6)``."""
+        inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        return f"{self.family}({inner})"
+
+
+def _misses(fitted: tuple[float, float], low: float, high: float) -> list[str]:
+    """Which fitted quantiles fall outside the tolerance around ``low`` and ``high``."""
+    width = high - low
+    out = []
+    for name, q, target in (("2.5%", fitted[0], low), ("97.5%", fitted[1], high)):
+        scale = abs(target) if target != 0 else width
+        if abs(q - target) > QUANTILE_TOLERANCE * scale:
+            out.append(f"{name} quantile {q:.4g} vs {target:.4g}")
+    return out
+
+
+def _fit_concentration(make, low: float, high: float, lo_bound: float, hi_bound: float):
+    """Find the one free parameter of ``make(x)`` whose 95% interval best matches [low, high]."""
+    width = high - low
+
+    def loss(log_x: float) -> float:
+        q_lo, q_hi = make(np.exp(log_x)).interval(0.95)
+        return ((q_lo - low) / width) ** 2 + ((q_hi - high) / width) ** 2
+
+    res = optimize.minimize_scalar(
+        loss, bounds=(np.log(lo_bound), np.log(hi_bound)), method="bounded",
+        options={"xatol": 1e-10},
+    )
+    return make(float(np.exp(res.x)))
+
+
+def fit(family: str, value: float, low: float | None = None, high: float | None = None,
+        *, label: str = "parameter") -> Distribution:
+    """Fit ``family`` to a point estimate ``value`` and a 95% range ``[low, high]``.
+
+    Raises :class:`DistributionError` when the family cannot hold the numbers (for example a beta
+    for a value outside (0, 1)); warns with :class:`FitWarning` when the fitted 2.5% and 97.5%
+    quantiles miss ``low`` and ``high`` by more than 5%.
+    """
+    if family not in DISTRIBUTIONS:
+        raise DistributionError(
+            f"unknown distribution '{family}' (expected one of {', '.join(DISTRIBUTIONS)})"
+        )
+    if family == "fixed":
+        return Distribution("fixed", {"value": float(value)})
+    if low is None or high is None or not low < high:
+        raise DistributionError(f"{family} needs low < high (got low={low}, high={high})")
+    match family:
+        case "beta":
+            if not 0 < value < 1:
+                raise DistributionError(f"beta needs 0 < value < 1 (got {value})")
+
+            def make(k: float) -> Distribution:
+                return Distribution("beta", {"a": value * k, "b": (1 - value) * k})
+
+            dist = _fit_concentration(make, low, high, 1e-2, 1e9)
+        case "gamma":
+            if value <= 0:
+                raise DistributionError(f"gamma needs value > 0 (got {value})")
+
+            def make(k: float) -> Distribution:
+                return Distribution("gamma", {"shape": k, "scale": value / k})
+
+            dist = _fit_concentration(make, low, high, 1e-2, 1e9)
+        case "lognormal":
+            if low <= 0 or value <= 0:
+                raise DistributionError(f"lognormal needs value > 0 and low > 0 (got {low})")
+            sigma = (np.log(high) - np.log(low)) / (2 * Z975)
+            dist = Distribution("lognormal", {"mu": float(np.log(value)), "sigma": float(sigma)})
+        case "normal":
+            dist = Distribution("normal", {"mean": float(value), "sd": (high - low) / (2 * Z975)})
+        case _:  # uniform: low and high are the support, not 95% quantiles; nothing to check
+            return Distribution("uniform", {"low": float(low), "high": float(high)})
+    misses = _misses(dist.interval(0.95), low, high)
+    if misses:
+        warnings.warn(
+            f"{label}: {dist.describe()} cannot match the stated 95% range within "
+            f"{QUANTILE_TOLERANCE:.0%}: " + "; ".join(misses),
+            FitWarning,
+            stacklevel=2,
+        )
+    return dist
+
+
+def _stream_key(name: str) -> tuple[int, ...]:
+    """A stable 128-bit key for a parameter name (same in every process and Python version)."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()[:16]
+    return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+
+
+def uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
+    """Uniforms in (0, 1) for draws ``start .. stop-1`` of parameter ``name`` under ``seed``."""
+    if not 0 <= start <= stop:
+        raise ValueError(f"need 0 <= start <= stop (got {start}, {stop})")
+    if start == stop:
+        return np.empty(0)
+    key = _stream_key(name)
+    first, last = start // BLOCK, (stop - 1) // BLOCK
+    blocks = [
+        np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(*key, b)))
+        ).random(BLOCK)
+        for b in range(first, last + 1)
+    ]
+    u = np.concatenate(blocks)[start - first * BLOCK : stop - first * BLOCK]
+    return np.minimum(u + _U_MIN, _U_MAX)
+
+
+def sample(dists: Mapping[str, Distribution], n: int, seed: int, start: int = 0
+           ) -> dict[str, np.ndarray]:
+    """Draws ``start .. start+n-1`` of every distribution, as arrays of shape ``(n,)``."""
+    return {name: d.ppf(uniforms(seed, name, start, start + n)) for name, d in dists.items()}
+
+
+def salib_problem(names: Sequence[str], groups: Mapping[str, Sequence[str]] | None = None
+                  ) -> dict:
+    """A SALib problem over the unit cube: map its samples with :func:`from_unit_cube`.
+
+    SALib has no beta or gamma sampler, so every input is sampled as U(0, 1) and pushed through
+    the parameter's own quantile function. ``groups`` maps a group name to parameter names that
+    move together (each name in at most one group; ungrouped names form their own group).
+    """
+    problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+    if groups:
+        owner: dict[str, str] = {}
+        for group, members in groups.items():
+            for m in members:
+                if m not in names:
+                    raise KeyError(f"group '{group}' names unknown parameter '{m}'")
+                if m in owner:
+                    raise ValueError(f"parameter '{m}' is in groups '{owner[m]}' and '{group}'")
+                owner[m] = group
+        problem["groups"] = [owner.get(n, n) for n in names]
+    return problem
+
+
+def from_unit_cube(dists: Mapping[str, Distribution], names: Sequence[str], u: np.ndarray
+                   ) -> dict[str, np.ndarray]:
+    """Map a SALib sample ``u`` (rows = runs, columns = ``names``) to parameter values."""
+    u = np.clip(np.asarray(u, dtype=float), _U_MIN, _U_MAX)
+    if u.ndim != 2 or u.shape[1] != len(names):
+        raise ValueError(f"expected a (runs, {len(names)}) matrix, got shape {u.shape}")
+    return {name: dists[name].ppf(u[:, j]) for j, name in enumerate(names)}

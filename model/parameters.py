@@ -1,0 +1,662 @@
+"""Parameter files: schema, loading, inheritance, validation and price-year conversion.
+
+Layout under the parameter root (``parameters/`` by default)::
+
+    global/*.yaml            parameters shared by every country (effects, costs, conventions)
+    global/deflators.csv     US CPI-U by year (price-year conversion)
+    global/life_table.csv    GBD 2019 reference life table (YLL)
+    countries/<CODE>.yaml    a country (ISO 3166-1 alpha-3) or subnational unit (``IND-MH``)
+    scenarios/<name>.yaml    overrides with a one-line description
+    sources.yaml             source key -> citation, URL and what was read
+
+Each parameter entry carries ``value``, ``low``, ``high`` (a 95% interval or plausible range;
+optional only for ``fixed``), ``distribution``, ``unit``, ``source`` (a key of sources.yaml),
+``status`` (``verified``: the value was read in the cited source; ``unverified``; or
+``assumption``, which needs a ``note`` saying why), an optional ``note``, optional explicit
+``dist_params``, and for costs ``currency`` and ``cost_year``.
+
+Kinds are read from the entry: a ``unit`` of ``probability`` or ``proportion`` must lie in
+[0, 1] (a unit starting with ``%`` in [0, 100], with ``per 1,000`` in [0, 1000]); a
+``relative risk`` must be positive; an entry with a ``currency`` (or a unit that mentions US$)
+is a cost, must be non-negative and must carry ``currency`` and ``cost_year``.
+
+Inheritance: global -> country (-> subnational unit) -> scenario. An override in a country or
+scenario file is merged field by field into the inherited entry and the result is validated as a
+whole; an override that changes ``value``, ``low`` or ``high`` must name its ``source`` and
+``status``. A scenario may only override parameters that exist. Every problem is reported with
+the file, the key and the reason, all at once, before any model runs.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pycountry
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from model.currency import DeflatorError, Deflators
+from model.distributions import (
+    DISTRIBUTIONS,
+    PARAMS,
+    Distribution,
+    DistributionError,
+    FitWarning,
+    fit,
+)
+from model.distributions import sample as sample_distributions
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "parameters"
+PROBABILITY_UNITS = ("probability", "proportion")
+BOUNDED_UNIT_PREFIXES = {"%": 100.0, "per 1,000": 1000.0}  # unit prefix -> upper bound
+RATIO_UNITS = ("relative risk", "ratio", "odds ratio", "hazard ratio")
+STATUSES = ("verified", "unverified", "assumption")
+CURRENCIES = ("USD",)
+PARAM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+UNIT_CODE = re.compile(r"^[A-Z]{3}(-[A-Z0-9]{1,3})?$")
+SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+RANGE_FIELDS = ("value", "low", "high")
+
+
+# --------------------------------------------------------------------------- errors
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure: which file, which key, and why."""
+
+    file: str
+    key: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.reason}"
+
+
+class ParameterError(ValueError):
+    """Invalid parameter files; ``problems`` lists every failure found."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the parameter files:\n{lines}")
+
+
+# --------------------------------------------------------------------------- schema
+class Parameter(BaseModel):
+    """One sourced model input. Units are stated in ``unit``; costs in ``currency`` of ``cost_year``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    distribution: str
+    unit: str
+    source: str
+    status: str
+    note: str | None = None
+    currency: str | None = None
+    cost_year: int | None = None
+    dist_params: dict[str, float] | None = None
+
+    @field_validator("distribution")
+    @classmethod
+    def _known_distribution(cls, v: str) -> str:
+        if v not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution '{v}' (expected one of {', '.join(DISTRIBUTIONS)})")
+        return v
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, v: str) -> str:
+        if v not in STATUSES:
+            raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
+        return v
+
+    @property
+    def is_probability(self) -> bool:
+        return self.unit.strip().lower() in PROBABILITY_UNITS
+
+    @property
+    def is_cost(self) -> bool:
+        return self.currency is not None or "us$" in self.unit.lower()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Parameter:
+        problems: list[str] = []
+        if self.distribution != "fixed":
+            for name in ("low", "high"):
+                if getattr(self, name) is None:
+                    problems.append(f"missing field '{name}' (required unless distribution is fixed)")
+        if self.low is not None and self.low > self.value:
+            problems.append(f"low ({self.low:g}) > value ({self.value:g})")
+        if self.high is not None and self.high < self.value:
+            problems.append(f"high ({self.high:g}) < value ({self.value:g})")
+        numbers = {k: getattr(self, k) for k in RANGE_FIELDS if getattr(self, k) is not None}
+        if self.is_probability:
+            bad = {k: v for k, v in numbers.items() if not 0.0 <= v <= 1.0}
+            problems += [f"probability {k}={v:g} is outside [0, 1]" for k, v in bad.items()]
+        for prefix, top in BOUNDED_UNIT_PREFIXES.items():
+            if self.unit.strip().lower().startswith(prefix):
+                problems += [f"{k}={v:g} is outside [0, {top:g}] for a unit of '{self.unit}'"
+                             for k, v in numbers.items() if not 0.0 <= v <= top]
+        if self.unit.strip().lower() in RATIO_UNITS:
+            problems += [f"{self.unit} {k}={v:g} must be > 0" for k, v in numbers.items() if v <= 0]
+        if self.is_cost:
+            problems += [f"negative cost: {k}={v:g}" for k, v in numbers.items() if v < 0]
+            if self.currency is None:
+                problems.append("a cost must carry 'currency'")
+            elif self.currency not in CURRENCIES:
+                problems.append(f"unknown currency '{self.currency}' (expected one of {CURRENCIES})")
+            if self.cost_year is None:
+                problems.append("a cost must carry 'cost_year'")
+        elif self.cost_year is not None:
+            problems.append("'cost_year' given for an entry that is not a cost (add 'currency')")
+        if self.status == "assumption" and not (self.note and self.note.strip()):
+            problems.append("status 'assumption' needs a 'note' saying why")
+        if self.dist_params is not None:
+            want = set(PARAMS[self.distribution])
+            if set(self.dist_params) != want:
+                problems.append(
+                    f"dist_params for {self.distribution} must be {sorted(want)}, "
+                    f"got {sorted(self.dist_params)}"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def to_distribution(self, label: str) -> Distribution:
+        """The entry's distribution: explicit ``dist_params`` or fitted from value and range."""
+        if self.dist_params is not None:
+            return Distribution(self.distribution, dict(self.dist_params))
+        return fit(self.distribution, self.value, self.low, self.high, label=label)
+
+
+class Source(BaseModel):
+    """A citation and what was read in it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citation: str
+    url: str | None = None
+    read: str
+
+
+class Settings(BaseModel):
+    """Run-wide choices that are not uncertain numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    price_year: int = 2023
+    currency: Literal["USD"] = "USD"
+
+
+class _GlobalFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    settings: dict[str, Any] = {}
+    parameters: dict[str, dict[str, Any]] = {}
+
+
+class _CountryFile(_GlobalFile):
+    code: str
+    name: str
+    parent: str | None = None
+
+
+class _ScenarioFile(_GlobalFile):
+    name: str
+    description: str
+
+    @field_validator("description")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if not v.strip() or "\n" in v.strip():
+            raise ValueError("a scenario description is one non-empty line")
+        return v.strip()
+
+
+# --------------------------------------------------------------------------- reading
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        problems.append(Problem(_rel(path, root), "-", "file not found"))
+        return None
+    except yaml.YAMLError as exc:
+        problems.append(Problem(_rel(path, root), "-", f"not valid YAML: {exc}"))
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(_rel(path, root), "-", "top level must be a mapping"))
+        return None
+    return data
+
+
+def _pydantic_problems(fname: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        key = ".".join(p for p in (prefix, loc) if p) or "-"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key '{err['loc'][-1]}'"
+            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
+        elif err["type"] == "missing":
+            msg = f"missing field '{err['loc'][-1]}'"
+            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
+        out.append(Problem(fname, key, msg))
+    return out
+
+
+def _parse(model: type[BaseModel], data: dict, fname: str, problems: list[Problem]):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(fname, exc))
+        return None
+
+
+def load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
+    """Read ``sources.yaml``: a mapping of key -> {citation, url, read}."""
+    path = root / "sources.yaml"
+    data = _read_yaml(path, root, problems)
+    fname = _rel(path, root)
+    sources: dict[str, Source] = {}
+    for key, entry in (data or {}).items():
+        if not isinstance(entry, dict):
+            problems.append(Problem(fname, str(key), "a source must be a mapping"))
+            continue
+        try:
+            sources[str(key)] = Source.model_validate(entry)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(fname, exc, prefix=str(key)))
+    return sources
+
+
+# --------------------------------------------------------------------------- merging
+@dataclass
+class _Layer:
+    """Raw parameter entries, each with the file that last set it."""
+
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    introduced: dict[str, str] = field(default_factory=dict)
+    field_origin: dict[str, dict[str, str]] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)
+
+
+def _apply(layer: _Layer, params: dict, settings: dict, fname: str, problems: list[Problem],
+           *, allow_new: bool) -> None:
+    for key, override in params.items():
+        if not isinstance(key, str) or not PARAM_KEY.match(key):
+            problems.append(Problem(fname, str(key), "parameter names are lower_snake_case"))
+            continue
+        if not isinstance(override, dict):
+            problems.append(Problem(fname, key, "a parameter entry must be a mapping"))
+            continue
+        if key in layer.entries:
+            changes_range = any(f in override for f in RANGE_FIELDS)
+            missing = [f for f in ("source", "status") if f not in override]
+            if changes_range and missing:
+                problems.append(Problem(
+                    fname, key,
+                    f"an override of value/low/high must name its {' and '.join(missing)}",
+                ))
+            merged = {**layer.entries[key], **override}
+            if override.get("distribution") == "fixed" and not any(f in override for f in ("low", "high")):
+                merged.pop("low", None)
+                merged.pop("high", None)
+        elif allow_new:
+            merged = dict(override)
+        else:
+            problems.append(Problem(
+                fname, key, "unknown parameter (not defined in the global or country files)"
+            ))
+            continue
+        layer.entries[key] = merged
+        layer.origin[key] = fname
+        layer.introduced.setdefault(key, fname)
+        layer.field_origin.setdefault(key, {}).update(dict.fromkeys(override, fname))
+    layer.settings.update(settings)
+
+
+def _entry_problems(layer: _Layer, key: str, exc: ValidationError) -> list[Problem]:
+    """Attribute each error of a merged entry to the file that wrote the offending field."""
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            fname, where, msg = layer.field_origin[key][loc[-1]], key, f"unknown key '{loc[-1]}'"
+        elif err["type"] == "missing":
+            fname, where, msg = layer.introduced[key], key, f"missing field '{loc[-1]}'"
+        elif loc:
+            fname, where = layer.field_origin[key].get(loc[0], layer.origin[key]), f"{key}.{'.'.join(loc)}"
+        else:
+            fname, where = layer.origin[key], key
+        out.append(Problem(fname, where, msg))
+    return out
+
+
+# --------------------------------------------------------------------------- the parameter set
+@dataclass(frozen=True)
+class ParameterSet:
+    """Validated inputs of one (unit, scenario): entries in the run's price year, and settings."""
+
+    unit: str | None
+    unit_name: str | None
+    scenario: str
+    scenario_description: str
+    settings: Settings
+    params: Mapping[str, Parameter]
+    origin: Mapping[str, str]
+    sources: Mapping[str, Source]
+    cost_year_original: Mapping[str, int]
+    dists: Mapping[str, Distribution]
+    fit_warnings: tuple[str, ...] = ()
+
+    def __getitem__(self, key: str) -> Parameter:
+        return self.params[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.params
+
+    def base(self) -> dict[str, np.ndarray]:
+        """Point values as 0-d float arrays (the base case)."""
+        return {k: np.asarray(p.value, dtype=float) for k, p in self.params.items()}
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Names of parameters that are not fixed, in file order."""
+        return [k for k, d in self.dists.items() if d.family != "fixed"]
+
+    def sample(self, n: int, seed: int, start: int = 0) -> dict[str, np.ndarray]:
+        """Draws ``start .. start+n-1`` of every parameter, shape ``(n,)``; fixed ones repeated."""
+        return sample_distributions(self.dists, n, seed, start)
+
+    def require(self, names: Iterable[str], what: str) -> None:
+        """Raise :class:`ParameterError` naming every missing parameter that ``what`` needs."""
+        missing = [n for n in names if n not in self.params]
+        if missing:
+            where = f"countries/{self.unit}.yaml" if self.unit else "global files"
+            raise ParameterError(
+                Problem(where, n, f"missing: {what} needs this parameter") for n in missing
+            )
+
+    def quality(self) -> dict[str, int]:
+        """How many inputs are verified, unverified and assumed."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for p in self.params.values():
+            counts[p.status] += 1
+        return counts
+
+    def table(self) -> pd.DataFrame:
+        """Every parameter with value, range, distribution, unit, status, source and file."""
+        rows = []
+        for k, p in self.params.items():
+            src = self.sources.get(p.source)
+            rows.append({
+                "parameter": k,
+                "value": p.value,
+                "low": p.low,
+                "high": p.high,
+                "unit": p.unit,
+                "distribution": self.dists[k].describe(),
+                "status": p.status,
+                "source": p.source,
+                "citation": src.citation if src else "",
+                "url": (src.url or "") if src else "",
+                "cost_year_original": self.cost_year_original.get(k),
+                "note": p.note or "",
+                "file": self.origin[k],
+            })
+        return pd.DataFrame(rows)
+
+
+def _unit_problems(code: str, data: dict, fname: str, path_stem: str) -> list[Problem]:
+    problems = []
+    if not UNIT_CODE.match(code):
+        return [Problem(fname, "code", f"bad code '{code}': expected ISO3 or ISO3-SUB (e.g. IND-MH)")]
+    if code != path_stem:
+        problems.append(Problem(fname, "code", f"code '{code}' does not match the file name '{path_stem}'"))
+    iso3, _, sub = code.partition("-")
+    country = pycountry.countries.get(alpha_3=iso3)
+    if country is None:
+        problems.append(Problem(fname, "code", f"bad ISO3 code '{iso3}': not an ISO 3166-1 alpha-3 code"))
+    elif sub:
+        if pycountry.subdivisions.get(code=f"{country.alpha_2}-{sub}") is None:
+            problems.append(Problem(
+                fname, "code", f"'{country.alpha_2}-{sub}' is not an ISO 3166-2 subdivision of {iso3}"
+            ))
+        if data.get("parent") != iso3:
+            problems.append(Problem(fname, "parent", f"a subnational unit must name parent '{iso3}'"))
+    elif data.get("parent") is not None:
+        problems.append(Problem(fname, "parent", "only subnational units have a parent"))
+    return problems
+
+
+def _country_chain(code: str, root: Path, problems: list[Problem]) -> list[tuple[Path, dict]]:
+    """The country file and, for a subnational unit, its parent's, parent first."""
+    if not UNIT_CODE.match(code or ""):
+        problems.append(Problem("countries", str(code),
+                                "bad unit code: expected ISO3 or ISO3-SUB (e.g. BGD, IND-MH)"))
+        return []
+    chain = []
+    path = root / "countries" / f"{code}.yaml"
+    data = _read_yaml(path, root, problems)
+    if data is None:
+        return []
+    parsed = _parse(_CountryFile, data, _rel(path, root), problems)
+    if parsed is None:
+        return []
+    problems += _unit_problems(parsed.code, data, _rel(path, root), path.stem)
+    if parsed.parent:
+        parent_path = root / "countries" / f"{parsed.parent}.yaml"
+        pdata = _read_yaml(parent_path, root, problems)
+        if pdata is not None and _parse(_CountryFile, pdata, _rel(parent_path, root), problems):
+            chain.append((parent_path, pdata))
+    chain.append((path, data))
+    return chain
+
+
+def _global_layer(root: Path, problems: list[Problem]) -> _Layer:
+    layer = _Layer()
+    files = sorted((root / "global").glob("*.yaml"))
+    if not files:
+        problems.append(Problem(_rel(root / "global", root), "-", "no global parameter files"))
+    for path in files:
+        fname = _rel(path, root)
+        data = _read_yaml(path, root, problems)
+        if data is None or _parse(_GlobalFile, data, fname, problems) is None:
+            continue
+        for key in data.get("parameters") or {}:
+            if key in layer.entries:
+                problems.append(Problem(fname, str(key), f"duplicate: also defined in {layer.origin[key]}"))
+        for key, entry in (data.get("parameters") or {}).items():
+            if isinstance(entry, dict):  # each global entry must be valid on its own
+                try:
+                    Parameter.model_validate(entry)
+                except ValidationError as exc:
+                    problems.extend(_pydantic_problems(fname, exc, prefix=str(key)))
+                    layer.reported.add(str(key))
+        _apply(layer, data.get("parameters") or {}, data.get("settings") or {}, fname, problems,
+               allow_new=True)
+    return layer
+
+
+def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: list[Problem],
+              fit_notes: list[str]
+              ) -> tuple[Settings | None, dict[str, Parameter], dict[str, Distribution], dict[str, int]]:
+    """Validate merged entries, check sources, convert costs, fit distributions.
+
+    Fit warnings are collected into ``fit_notes`` (shown by ``cea validate`` and kept in every
+    run's manifest) rather than raised."""
+    settings = None
+    try:
+        settings = Settings.model_validate(layer.settings)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems("settings (merged)", exc, prefix="settings"))
+    deflators = None
+    try:
+        deflators = Deflators.from_csv(root / "global" / "deflators.csv")
+    except (OSError, DeflatorError) as exc:
+        problems.append(Problem(_rel(root / "global" / "deflators.csv", root), "-", str(exc)))
+    params: dict[str, Parameter] = {}
+    dists: dict[str, Distribution] = {}
+    original_year: dict[str, int] = {}
+    for key, raw in layer.entries.items():
+        fname = layer.origin[key]
+        try:
+            p = Parameter.model_validate(raw)
+        except ValidationError as exc:
+            if not (key in layer.reported and layer.origin[key] == layer.introduced[key]):
+                problems.extend(_entry_problems(layer, key, exc))
+            continue
+        if p.source not in sources:
+            problems.append(Problem(fname, key, f"unknown source key '{p.source}' (not in sources.yaml)"))
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", FitWarning)
+                dist = p.to_distribution(label=f"{fname}: {key}")
+            fit_notes += [str(w.message) for w in caught if issubclass(w.category, FitWarning)]
+        except DistributionError as exc:
+            problems.append(Problem(fname, key, str(exc)))
+            continue
+        if p.is_cost and settings is not None and deflators is not None:
+            try:
+                factor = deflators.factor(p.cost_year, settings.price_year)
+            except DeflatorError as exc:
+                problems.append(Problem(fname, key, str(exc)))
+                continue
+            original_year[key] = p.cost_year
+            p = p.model_copy(update={
+                "value": p.value * factor,
+                "low": None if p.low is None else p.low * factor,
+                "high": None if p.high is None else p.high * factor,
+                "cost_year": settings.price_year,
+            })
+            dist = dist.scaled(factor)
+        params[key] = p
+        dists[key] = dist
+    return settings, params, dists, original_year
+
+
+def load(unit: str | None = None, scenario: str = "base", root: str | Path | None = None
+         ) -> ParameterSet:
+    """Load and validate the inputs of ``unit`` (ISO3 or ISO3-SUB; None = globals only) under
+    ``scenario``. Raises :class:`ParameterError` listing every problem found."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    problems: list[Problem] = []
+    sources = load_sources(root, problems)
+    layer = _global_layer(root, problems)
+    unit_name = None
+    if unit is not None:
+        for path, data in _country_chain(unit, root, problems):
+            _apply(layer, data.get("parameters") or {}, data.get("settings") or {},
+                   _rel(path, root), problems, allow_new=True)
+            unit_name = data.get("name")
+    if not SCENARIO_NAME.match(scenario or ""):
+        problems.append(Problem("scenarios", str(scenario),
+                                "bad scenario name: lower-case letters, digits, '-' and '_' only"))
+        description = ""
+    else:
+        description = _apply_scenario(layer, root, scenario, problems)
+    fit_notes: list[str] = []
+    settings, params, dists, original_year = _finalise(layer, root, sources, problems, fit_notes)
+    if problems or settings is None:
+        raise ParameterError(problems)
+    return ParameterSet(
+        unit=unit, unit_name=unit_name, scenario=scenario, scenario_description=description,
+        settings=settings, params=params, origin=dict(layer.origin), sources=sources,
+        cost_year_original=original_year, dists=dists, fit_warnings=tuple(fit_notes),
+    )
+
+
+def _apply_scenario(layer: _Layer, root: Path, scenario: str, problems: list[Problem]) -> str:
+    path = root / "scenarios" / f"{scenario}.yaml"
+    data = _read_yaml(path, root, problems)
+    if data is None:
+        return ""
+    fname = _rel(path, root)
+    parsed = _parse(_ScenarioFile, data, fname, problems)
+    if parsed is None:
+        return ""
+    if parsed.name != path.stem:
+        problems.append(Problem(fname, "name", f"name '{parsed.name}' does not match the file name"))
+    _apply(layer, parsed.parameters, parsed.settings, fname, problems, allow_new=False)
+    return parsed.description
+
+
+def units(root: str | Path | None = None) -> list[str]:
+    """Codes of every country and subnational file, sorted."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    return sorted(p.stem for p in (root / "countries").glob("*.yaml") if not p.stem.startswith("_"))
+
+
+def scenarios(root: str | Path | None = None) -> list[str]:
+    """Names of every scenario file, sorted."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    return sorted(p.stem for p in (root / "scenarios").glob("*.yaml"))
+
+
+def validate(paths: Iterable[str | Path] = (), root: str | Path | None = None,
+             fit_notes: list[str] | None = None) -> list[Problem]:
+    """Validate parameter files; return every problem (empty list = valid).
+
+    Distribution-fit warnings of the sets that loaded are appended to ``fit_notes`` if given.
+
+    With no ``paths``, every country under every scenario is loaded. A country path is checked
+    under every scenario; a scenario path under every country; a global file or sources.yaml
+    triggers the full check.
+    """
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    paths = [Path(p) for p in paths]
+    all_units, all_scen = units(root), scenarios(root)
+    todo_units: set[str | None] = set()
+    todo_scen: set[str] = set()
+    problems: list[Problem] = []
+    for p in paths:
+        if not p.exists():
+            problems.append(Problem(str(p), "-", "file not found"))
+        elif p.parent.name == "countries":
+            todo_units.add(p.stem)
+            todo_scen.update(all_scen or ["base"])
+        elif p.parent.name == "scenarios":
+            todo_scen.add(p.stem)
+            todo_units.update(all_units or [None])
+        else:
+            todo_units.update(all_units or [None])
+            todo_scen.update(all_scen or ["base"])
+    if not paths:
+        todo_units.update(all_units or [None])
+        todo_scen.update(all_scen or ["base"])
+    seen: set[Problem] = set()
+    for u in sorted(todo_units, key=str):
+        for s in sorted(todo_scen):
+            try:
+                ps = load(u, s, root)
+                if fit_notes is not None:
+                    fit_notes += [n for n in ps.fit_warnings if n not in fit_notes]
+            except ParameterError as exc:
+                for prob in exc.problems:
+                    if prob not in seen:
+                        seen.add(prob)
+                        problems.append(prob)
+    return problems

@@ -1,0 +1,74 @@
+"""Shared fixtures: a small, valid parameter tree that tests can break one line at a time."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from model.parameters import DEFAULT_ROOT
+
+SOURCES = {
+    "src_a": {"citation": "Author A. A study. J 2020;1:1-2.", "url": "https://example.org/a",
+              "read": "Table 2."},
+    "workbook_assumption": {"citation": "Assumption.", "url": None, "read": "Nothing."},
+}
+GLOBAL = {
+    "settings": {"price_year": 2023},
+    "parameters": {
+        "p_event": {"value": 0.2, "low": 0.1, "high": 0.3, "distribution": "beta",
+                    "unit": "probability", "source": "src_a", "status": "verified"},
+        "rr_effect": {"value": 0.9, "low": 0.8, "high": 1.01, "distribution": "lognormal",
+                      "unit": "relative risk", "source": "src_a", "status": "verified"},
+        "cost_visit": {"value": 10.0, "low": 8.0, "high": 12.0, "distribution": "gamma",
+                       "unit": "US$ per visit", "currency": "USD", "cost_year": 2010,
+                       "source": "src_a", "status": "unverified"},
+        "horizon": {"value": 1.0, "distribution": "fixed", "unit": "years",
+                    "source": "workbook_assumption", "status": "assumption",
+                    "note": "one year by design"},
+    },
+}
+COUNTRY = {
+    "code": "BGD", "name": "Bangladesh",
+    "parameters": {
+        "nmr": {"value": 18.0, "low": 16.6, "high": 19.3, "distribution": "lognormal",
+                "unit": "per 1,000 live births", "source": "src_a", "status": "verified"},
+        "p_event": {"value": 0.25, "low": 0.15, "high": 0.35, "source": "src_a",
+                    "status": "verified"},
+    },
+}
+SUBNATIONAL = {"code": "IND-MH", "name": "Maharashtra", "parent": "IND",
+               "parameters": {"nmr": {"value": 12.0, "low": 10.0, "high": 14.0,
+                                      "source": "src_a", "status": "unverified"}}}
+INDIA = {"code": "IND", "name": "India",
+         "parameters": {"nmr": {"value": 20.0, "low": 18.0, "high": 22.0,
+                                "distribution": "lognormal", "unit": "per 1,000 live births",
+                                "source": "src_a", "status": "verified"}}}
+SCENARIO = {"name": "base", "description": "Base case."}
+SCENARIO_HIGH = {"name": "high-cost", "description": "Visit cost doubled to test overrides.",
+                 "parameters": {"cost_visit": {"value": 20.0, "low": 16.0, "high": 24.0,
+                                               "source": "workbook_assumption",
+                                               "status": "assumption", "note": "stress test"}}}
+
+
+def dump(path: Path, data: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A valid parameter root: globals, BGD, IND and IND-MH, two scenarios, sources."""
+    root = tmp_path / "parameters"
+    dump(root / "sources.yaml", SOURCES)
+    dump(root / "global" / "core.yaml", GLOBAL)
+    shutil.copy(DEFAULT_ROOT / "global" / "deflators.csv", root / "global" / "deflators.csv")
+    dump(root / "countries" / "BGD.yaml", COUNTRY)
+    dump(root / "countries" / "IND.yaml", INDIA)
+    dump(root / "countries" / "IND-MH.yaml", SUBNATIONAL)
+    dump(root / "scenarios" / "base.yaml", SCENARIO)
+    dump(root / "scenarios" / "high-cost.yaml", SCENARIO_HIGH)
+    return root
