@@ -189,12 +189,22 @@ class Source(BaseModel):
 
 
 class Settings(BaseModel):
-    """Run-wide choices that are not uncertain numbers."""
+    """Run-wide choices that are not uncertain numbers.
+
+    ``comparator_iron_mg``: iron dose of the IFA comparator (picks its price and the MMS neonatal
+    mortality effect); ``neonatal_effect``: ``total`` calibrates each trial's neonatal-mortality RR
+    as a total effect (birth-category pathway plus a residual), ``mediated`` keeps only the
+    birth-category pathway; ``stillbirths_in_dalys``: count a stillbirth's YLL at age 0;
+    ``perspective``: ``provider`` or ``societal`` (adds household costs)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     price_year: int = 2023
     currency: Literal["USD"] = "USD"
+    comparator_iron_mg: Literal[30, 60] = 30
+    neonatal_effect: Literal["total", "mediated"] = "total"
+    stillbirths_in_dalys: bool = False
+    perspective: Literal["provider", "societal"] = "provider"
 
 
 class _GlobalFile(BaseModel):

@@ -1,0 +1,367 @@
+"""Antenatal supplementation: IFA vs MMS, with and without adherence support.
+
+Per pregnancy reached by antenatal care, four strategies are compared (``STRATEGIES``):
+IFA (the status quo), MMS, IFA + adherence support (AS) and MMS + AS. The decision tree, for
+each strategy, is::
+
+    adherence (reaches 90+ days or not)
+      -> stillbirth | live birth
+           -> birth category: term-AGA, term-SGA, preterm-AGA, preterm-SGA   (LBW is a payoff here)
+                -> neonatal death | survives 28 days
+                     -> post-neonatal death | alive at 1 year
+
+How the evidence enters (every step is vectorised over the sample axis):
+
+1. **Adherence.** A share ``a`` of women reach the adherence threshold (the DHS indicator "iron
+   for 90+ days"); ``a`` is the country's value under IFA and MMS and ``min(1, a (1 + d))`` with
+   adherence support (``d`` = programme-reported relative increase). Adherent women get the full
+   trial effect; the others keep a fraction ``f`` of it on the log relative-risk scale
+   (``RR ** f``), with ``f`` from Smith 2025's birthweight effects by adherence (9 g vs 56 g).
+   Adherence scales two effect layers alike: iron vs no iron (Pena-Rosas 2015) and MMS vs IFA.
+2. **Birth outcomes as joint categories.** Preterm and SGA are independent within an adherence
+   group (assumption); stillbirth comes first. The no-supplement baseline risks are calibrated so
+   that the status quo (IFA at the country's adherence) reproduces the country's stillbirth and
+   preterm rates; the country's SGA prevalence, which no dataset gives, is calibrated so that the
+   status quo reproduces its LBW prevalence given the LBW share of each category.
+3. **LBW** is derived from the categories (``p_lbw_*``), never a separate mortality path. A
+   within-category LBW factor per layer is calibrated so that each layer's total LBW relative risk
+   equals the trial's (e.g. MMS 0.88) given its preterm and SGA effects, because birthweight
+   shifts also move AGA babies across 2500 g.
+4. **Mortality.** Neonatal and post-neonatal risks by category are Katz 2013 ratios times a
+   term-AGA baseline calibrated so the status quo reproduces the country's NMR and IMR. With
+   ``neonatal_effect = total`` each layer's trial neonatal-mortality RR is honoured as a *total*
+   effect: a residual multiplier equal to the trial RR divided by the RR the category shift already
+   implies (no double counting). The MMS trial RR depends on the comparator's iron dose (30 or
+   60 mg). With ``mediated``, only the category pathway acts.
+5. **Costs** (provider and household kept apart): tablets x price x (1 + wastage), delivery, a
+   one-off transition cost for MMS, adherence support, and admissions of preterm or LBW babies
+   (bed-days x country bed-day cost; household cost per admission).
+6. **DALYs:** discounted YLL at the age of death from the GBD 2019 reference life table;
+   stillbirths only when ``stillbirths_in_dalys``; no YLD (no sourced disability weight for LBW or
+   preterm sequelae was found).
+
+Units: probabilities per pregnancy or per live birth as named; costs in the run's price year US$
+per pregnancy reached; DALYs per pregnancy reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.dalys import LifeTable, discounted_years
+from model.parameters import ParameterSet, Settings
+from model.tree import REST, Chance, Decision, Terminal, TreeResult, evaluate
+
+STRATEGIES = ("IFA", "MMS", "IFA+AS", "MMS+AS")
+STATUS_QUO = "IFA"
+GROUPS = ("hi", "lo")
+CATEGORIES = ("term_aga", "term_sga", "preterm_aga", "preterm_sga")
+OUTCOMES = ("cost", "cost_provider", "cost_household", "dalys", "stillbirths", "neonatal_deaths",
+            "postneonatal_deaths", "infant_deaths", "lbw_births", "preterm_births", "live_births")
+CALIBRATION_ITERATIONS = 30
+
+GLOBAL_KEYS = [
+    "rr_lbw_mms", "rr_sga_mms", "rr_preterm_mms", "rr_stillbirth_mms", "rr_nmr_mms_vs_ifa30",
+    "rr_nmr_mms_vs_ifa60", "rr_nmr_preterm_aga", "rr_nmr_term_sga", "rr_nmr_preterm_sga",
+    "rr_pnmr_preterm_aga", "rr_pnmr_term_sga", "rr_pnmr_preterm_sga", "rr_lbw_ifa_vs_none",
+    "rr_preterm_ifa_vs_none", "rr_nmr_ifa_vs_none", "rr_sga_ifa_vs_none", "rr_stillbirth_ifa_vs_none",
+    "effect_fraction_low_adherence", "adherence_support_relative_increase",
+    "adherence_support_cost_per_woman", "p_lbw_term_sga", "p_lbw_preterm_aga", "p_lbw_preterm_sga",
+    "p_lbw_term_aga", "price_mms_180", "price_ifa30_180", "price_ifa60_180", "tablets_per_pregnancy",
+    "supplement_wastage", "delivery_cost_per_woman", "transition_cost_per_woman",
+    "p_admission_small_newborn", "bed_days_small_newborn", "household_cost_per_admission",
+    "age_neonatal_death", "age_postneonatal_death", "discount_rate_effects",
+]
+COUNTRY_KEYS = ["nmr", "imr", "sbr", "preterm_prevalence", "lbw_prevalence", "ifa_adherence_90d",
+                "live_births", "anc1_coverage", "cost_bed_day"]
+REQUIRED = GLOBAL_KEYS + COUNTRY_KEYS
+
+
+class CalibrationError(ValueError):
+    """Country inputs that no valid set of baseline risks can reproduce."""
+
+
+def _mms(strategy: str) -> bool:
+    return strategy.startswith("MMS")
+
+
+def _support(strategy: str) -> bool:
+    return strategy.endswith("+AS")
+
+
+def _categories(pt, sga) -> dict[str, np.ndarray]:
+    """Joint category probabilities among live births, preterm and SGA independent."""
+    return {"term_aga": (1 - pt) * (1 - sga), "term_sga": (1 - pt) * sga,
+            "preterm_aga": pt * (1 - sga), "preterm_sga": pt * sga}
+
+
+def _lbw(cats: Mapping[str, np.ndarray], lbw_share: Mapping[str, np.ndarray], factor=1.0):
+    """LBW probability per live birth given category probabilities and within-category shares."""
+    return factor * sum(cats[c] * lbw_share[c] for c in CATEGORIES)
+
+
+def _weighted_rr(cats: Mapping[str, np.ndarray], rr: Mapping[str, np.ndarray]):
+    return sum(cats[c] * rr[c] for c in CATEGORIES)
+
+
+class _Guard:
+    """Checks calibrated probabilities: raise (strict, the base case) or clip and flag the samples
+    (PSA, where independent draws of, say, LBW and preterm prevalence can be inconsistent)."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.clipped: np.ndarray | bool = False
+
+    def __call__(self, name: str, value: np.ndarray, low: float, high: float, hint: str) -> np.ndarray:
+        value = np.asarray(value, dtype=float)
+        bad = ~((value >= low) & (value <= high))
+        if not np.any(bad):
+            return value
+        if self.strict:
+            i = int(np.flatnonzero(bad.ravel())[0])
+            raise CalibrationError(
+                f"calibration: {name} = {value.ravel()[i]:.6g} for sample {i}, outside [{low:g}, {high:g}]: {hint}")
+        self.clipped = self.clipped | bad
+        return np.clip(np.nan_to_num(value, nan=high), low, high)
+
+
+def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True) -> dict[str, np.ndarray]:
+    """Every calibrated and strategy-specific quantity the tree reads, by name.
+
+    With ``strict`` a calibration that cannot reproduce the country's inputs raises
+    :class:`CalibrationError`; otherwise the offending samples are clipped into range and flagged
+    in ``calibration_clipped`` (their status quo no longer reproduces the inputs exactly).
+
+    Names: ``adh__S`` (share adherent), ``sb__S__G`` (stillbirth per pregnancy), ``pc__S__G__C``
+    (category per live birth), ``lbw__S__G__C`` (LBW given category), ``qn__S__G__C`` and
+    ``qpn__C`` (neonatal and post-neonatal death), ``cost_provider__S``, ``care__C``,
+    ``care_household__C``, DALYs per death; plus calibration results (``sga_prevalence``,
+    ``q_term_aga``, ``residual_nmr_mms`` ...) for reporting.
+    """
+    p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    guard = _Guard(strict)
+    f = p["effect_fraction_low_adherence"]
+    expo = {"hi": 1.0, "lo": f}
+    a0 = p["ifa_adherence_90d"] / 100
+    a_support = np.minimum(1.0, a0 * (1 + p["adherence_support_relative_increase"]))
+    adherence = {s: (a_support if _support(s) else a0) for s in STRATEGIES}
+    weights0 = {"hi": a0, "lo": 1 - a0}
+
+    def layered(rr_ifa, rr_mms, s, g):
+        out = rr_ifa ** expo[g]
+        return out * rr_mms ** expo[g] if _mms(s) else out
+
+    # 1. no-supplement baselines reproduce the status quo's stillbirth and preterm rates
+    sb0, pt0 = p["sbr"] / 1000, p["preterm_prevalence"] / 100
+    lbw0, nmr0, imr0 = p["lbw_prevalence"] / 100, p["nmr"] / 1000, p["imr"] / 1000
+    sb_none = sb0 / sum(weights0[g] * p["rr_stillbirth_ifa_vs_none"] ** expo[g] for g in GROUPS)
+    pt_none = pt0 / sum(weights0[g] * p["rr_preterm_ifa_vs_none"] ** expo[g] for g in GROUPS)
+    sb = {(s, g): sb_none * layered(p["rr_stillbirth_ifa_vs_none"], p["rr_stillbirth_mms"], s, g)
+          for s in STRATEGIES for g in GROUPS}
+    pt = {(s, g): pt_none * layered(p["rr_preterm_ifa_vs_none"], p["rr_preterm_mms"], s, g)
+          for s in STRATEGIES for g in GROUPS}
+    sga_rel = {(s, g): layered(p["rr_sga_ifa_vs_none"], p["rr_sga_mms"], s, g)
+               for s in STRATEGIES for g in GROUPS}
+    share = {c: p[f"p_lbw_{c}"] for c in CATEGORIES}
+
+    # 2-3. SGA prevalence and within-category LBW factors, solved together (fixed point)
+    k_ifa = np.ones_like(pt0)
+    k_mms = np.ones_like(pt0)
+    for _ in range(CALIBRATION_ITERATIONS):
+        kf = {g: k_ifa ** expo[g] for g in GROUPS}
+        # LBW0 = sum_g w_g kf_g [A_g + B_g * sga_none]: linear in the no-supplement SGA prevalence
+        a_term = sum(weights0[g] * kf[g] * (pt[STATUS_QUO, g] * share["preterm_aga"]
+                                            + (1 - pt[STATUS_QUO, g]) * share["term_aga"])
+                     for g in GROUPS)
+        b_term = sum(weights0[g] * kf[g] * sga_rel[STATUS_QUO, g] * (
+            pt[STATUS_QUO, g] * (share["preterm_sga"] - share["preterm_aga"])
+            + (1 - pt[STATUS_QUO, g]) * (share["term_sga"] - share["term_aga"])) for g in GROUPS)
+        sga_none = guard("no-supplement SGA prevalence", (lbw0 - a_term) / b_term, 0.0, 1.0,
+                         "LBW prevalence cannot be reproduced from the preterm rate and p_lbw_* shares")
+        # iron layer at full adherence vs none; MMS layer vs IFA at full adherence
+        none = _categories(pt_none, sga_none)
+        full_ifa = _categories(pt_none * p["rr_preterm_ifa_vs_none"], sga_none * p["rr_sga_ifa_vs_none"])
+        full_mms = _categories(pt_none * p["rr_preterm_ifa_vs_none"] * p["rr_preterm_mms"],
+                               sga_none * p["rr_sga_ifa_vs_none"] * p["rr_sga_mms"])
+        k_ifa = p["rr_lbw_ifa_vs_none"] * _lbw(none, share) / _lbw(full_ifa, share)
+        k_mms = p["rr_lbw_mms"] * _lbw(full_ifa, share) / _lbw(full_mms, share)
+    sga = {(s, g): guard(f"SGA prevalence under {s} ({g})", sga_none * rel, 0.0, 1.0, "outside [0, 1]")
+           for (s, g), rel in sga_rel.items()}
+    pt = {(s, g): guard(f"preterm prevalence under {s} ({g})", v, 0.0, 1.0, "outside [0, 1]")
+          for (s, g), v in pt.items()}
+    sb = {(s, g): guard(f"stillbirth risk under {s} ({g})", v, 0.0, 1.0, "outside [0, 1]")
+          for (s, g), v in sb.items()}
+
+    out: dict[str, np.ndarray] = {"sga_prevalence": sga_none, "k_lbw_ifa": k_ifa, "k_lbw_mms": k_mms,
+                                  "sb_none": sb_none, "preterm_none": pt_none}
+    cats = {key: _categories(pt[key], sga[key]) for key in pt}
+    for s in STRATEGIES:
+        out[f"adh__{s}"] = adherence[s]
+        for g in GROUPS:
+            factor = k_ifa ** expo[g] * (k_mms ** expo[g] if _mms(s) else 1.0)
+            out[f"sb__{s}__{g}"] = sb[s, g]
+            for c in CATEGORIES:
+                out[f"pc__{s}__{g}__{c}"] = cats[s, g][c]
+                out[f"lbw__{s}__{g}__{c}"] = guard(f"LBW share of {c} under {s} ({g})",
+                                                   share[c] * factor, 0.0, 1.0, "outside [0, 1]")
+
+    # 4. mortality: Katz ratios x calibrated term-AGA baselines; trial RRs as total effects
+    rr_n = {"term_aga": 1.0, "term_sga": p["rr_nmr_term_sga"], "preterm_aga": p["rr_nmr_preterm_aga"],
+            "preterm_sga": p["rr_nmr_preterm_sga"]}
+    rr_pn = {"term_aga": 1.0, "term_sga": p["rr_pnmr_term_sga"],
+             "preterm_aga": p["rr_pnmr_preterm_aga"], "preterm_sga": p["rr_pnmr_preterm_sga"]}
+    rr_nmr_mms = p[f"rr_nmr_mms_vs_ifa{settings.comparator_iron_mg}"]
+    if settings.neonatal_effect == "total":
+        resid_ifa = p["rr_nmr_ifa_vs_none"] / (_weighted_rr(full_ifa, rr_n) / _weighted_rr(none, rr_n))
+        resid_mms = rr_nmr_mms / (_weighted_rr(full_mms, rr_n) / _weighted_rr(full_ifa, rr_n))
+    else:
+        resid_ifa = resid_mms = np.ones_like(pt0)
+    out["residual_nmr_ifa"], out["residual_nmr_mms"] = resid_ifa, resid_mms
+    resid = {(s, g): resid_ifa ** expo[g] * (resid_mms ** expo[g] if _mms(s) else 1.0)
+             for s in STRATEGIES for g in GROUPS}
+    q_ta = nmr0 / sum(weights0[g] * resid[STATUS_QUO, g] * _weighted_rr(cats[STATUS_QUO, g], rr_n)
+                      for g in GROUPS)
+    survivors = sum(weights0[g] * sum(cats[STATUS_QUO, g][c] * (1 - q_ta * rr_n[c] * resid[STATUS_QUO, g])
+                                      * rr_pn[c] for c in CATEGORIES) for g in GROUPS)
+    q_pta = (imr0 - nmr0) / survivors
+    out["q_term_aga"], out["qpn_term_aga"] = q_ta, q_pta
+    for s in STRATEGIES:
+        for g in GROUPS:
+            for c in CATEGORIES:
+                out[f"qn__{s}__{g}__{c}"] = guard(
+                    f"neonatal death risk of {c} under {s} ({g})", q_ta * rr_n[c] * resid[s, g], 0.0, 1.0,
+                    "the NMR and the Katz ratios imply a risk outside [0, 1]")
+    for c in CATEGORIES:
+        out[f"qpn__{c}"] = guard(f"post-neonatal death risk of {c}", q_pta * rr_pn[c], 0.0, 1.0,
+                                 "the IMR, NMR and Katz ratios imply a risk outside [0, 1]")
+
+    # 5. costs per pregnancy reached (provider), care of small babies per live birth
+    per_tablet_ifa = p[f"price_ifa{settings.comparator_iron_mg}_180"] / 180
+    per_tablet_mms = p["price_mms_180"] / 180
+    tablets = p["tablets_per_pregnancy"] * (1 + p["supplement_wastage"])
+    for s in STRATEGIES:
+        cost = tablets * (per_tablet_mms if _mms(s) else per_tablet_ifa) + p["delivery_cost_per_woman"]
+        if _mms(s):
+            cost = cost + p["transition_cost_per_woman"]
+        if _support(s):
+            cost = cost + p["adherence_support_cost_per_woman"]
+        out[f"cost_provider__{s}"] = cost
+    admission = p["p_admission_small_newborn"]
+    for s in STRATEGIES:
+        for g in GROUPS:
+            for c in CATEGORIES:
+                small = 1.0 if c.startswith("preterm") else out[f"lbw__{s}__{g}__{c}"]
+                out[f"admit__{s}__{g}__{c}"] = admission * small
+    out["cost_admission"] = p["bed_days_small_newborn"] * p["cost_bed_day"]
+    out["household_cost_admission"] = p["household_cost_per_admission"]
+
+    # 6. DALYs per death
+    table = LifeTable.from_csv()
+    r = p["discount_rate_effects"]
+    for name, age in (("neonatal", p["age_neonatal_death"]), ("postneonatal", p["age_postneonatal_death"])):
+        out[f"dalys_{name}_death"] = discounted_years(table.remaining(age), r) * np.exp(-r * age)
+    out["dalys_stillbirth"] = (discounted_years(table.remaining(0.0), r) if settings.stillbirths_in_dalys
+                               else np.zeros_like(r))
+    out["calibration_clipped"] = np.broadcast_to(guard.clipped, np.shape(pt0)).copy()
+    return out
+
+
+def build_tree() -> Decision:
+    """The antenatal decision tree; probabilities and payoffs name keys of :func:`derive`."""
+
+    def infant(s: str, g: str, c: str) -> Chance:
+        key = f"{s}__{g}__{c}"
+        survive = Chance("post-neonatal period", [
+            ("post-neonatal death", f"qpn__{c}",
+             Terminal("post-neonatal death", postneonatal_deaths=1, dalys="dalys_postneonatal_death")),
+            ("alive at 1 year", REST, Terminal("alive at 1 year")),
+        ])
+        return Chance("neonatal period", [
+            ("neonatal death", f"qn__{key}",
+             Terminal("neonatal death", neonatal_deaths=1, dalys="dalys_neonatal_death")),
+            ("survives 28 days", REST, survive),
+        ], live_births=1, lbw_births=f"lbw__{key}", preterm_births=float(c.startswith("preterm")),
+            cost_provider=lambda m, k=key: m[f"admit__{k}"] * m["cost_admission"],
+            cost_household=lambda m, k=key: m[f"admit__{k}"] * m["household_cost_admission"])
+
+    def group(s: str, g: str) -> Chance:
+        births = Chance("birth category", [(c, f"pc__{s}__{g}__{c}", infant(s, g, c)) for c in CATEGORIES])
+        return Chance("pregnancy outcome", [
+            ("stillbirth", f"sb__{s}__{g}", Terminal("stillbirth", stillbirths=1, dalys="dalys_stillbirth")),
+            ("live birth", REST, births),
+        ])
+
+    return Decision("antenatal supplement", [
+        (s, Chance("adherence", [("reaches 90+ days", f"adh__{s}", group(s, "hi")),
+                                 ("below threshold", REST, group(s, "lo"))],
+                   cost_provider=f"cost_provider__{s}"))
+        for s in STRATEGIES
+    ])
+
+
+@dataclass(frozen=True)
+class AntenatalResult:
+    """Outcomes per pregnancy reached: ``outcomes[name]`` has shape ``(*samples, 4 strategies)``."""
+
+    outcomes: dict[str, np.ndarray]
+    derived: dict[str, np.ndarray]
+    tree: TreeResult
+    pregnancies_reached: np.ndarray
+    settings: Settings
+
+    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
+        """Mean outcomes per strategy (rows) times ``scale`` (e.g. 100,000 or the national cohort)."""
+        n = len(STRATEGIES)
+        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
+        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
+
+    def national(self) -> pd.DataFrame:
+        """Mean outcomes for the country's annual pregnancies reached by antenatal care."""
+        n = len(STRATEGIES)
+        data = {k: (np.asarray(v) * self.pregnancies_reached[..., None]).reshape(-1, n).mean(axis=0)
+                for k, v in self.outcomes.items()}
+        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
+
+    def long(self) -> pd.DataFrame:
+        """Tidy per-sample outcomes: columns sample, strategy, and one per outcome."""
+        n = len(STRATEGIES)
+        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
+        m = next(iter(flat.values())).shape[0]
+        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(STRATEGIES, m)}
+        frame.update({k: v.ravel() for k, v in flat.items()})
+        return pd.DataFrame(frame)
+
+
+def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = None) -> AntenatalResult:
+    """Evaluate the antenatal model for a parameter mapping (0-d arrays or a sample axis).
+
+    ``strict`` (default: True for 0-d inputs, False with a sample axis) is passed to :func:`derive`."""
+    missing = [k for k in REQUIRED if k not in p]
+    if missing:
+        raise KeyError(f"antenatal model: missing parameters {missing}")
+    if strict is None:
+        strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
+    derived = derive(p, settings, strict)
+    result = evaluate(build_tree(), {**p, **derived})
+    out = {k: result.expected(k) for k in ("cost_provider", "cost_household", "dalys", "stillbirths",
+                                           "neonatal_deaths", "postneonatal_deaths", "lbw_births",
+                                           "preterm_births", "live_births")}
+    shape = (*np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED)), len(STRATEGIES))
+    out = {k: np.broadcast_to(v, shape) for k, v in out.items()}
+    out["infant_deaths"] = out["neonatal_deaths"] + out["postneonatal_deaths"]
+    out["cost"] = out["cost_provider"] + (out["cost_household"] if settings.perspective == "societal" else 0.0)
+    out = {k: np.array(v) for k, v in out.items()}  # writable copies
+    sbr = np.asarray(p["sbr"], dtype=float) / 1000
+    reached = np.asarray(p["live_births"], dtype=float) / (1 - sbr) * np.asarray(p["anc1_coverage"]) / 100
+    return AntenatalResult({k: out[k] for k in OUTCOMES}, derived, result, reached, settings)
+
+
+def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> AntenatalResult:
+    """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
+    ps.require(REQUIRED, "the antenatal model")
+    p = ps.base() if draws is None else ps.sample(draws, seed)
+    return run(p, ps.settings)

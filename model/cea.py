@@ -1,0 +1,117 @@
+"""Incremental analysis: efficiency frontier, dominance, ICERs and net benefit.
+
+Health is measured as DALYs *averted* relative to a reference strategy (higher is better), costs
+in the run's currency. The frontier follows Hunink/Drummond (as in dampack ``calculate_icers``):
+
+1. sort strategies by cost (ties: more effective first);
+2. remove strongly dominated strategies (costing at least as much as another for no more health,
+   one of the two strictly);
+3. compute sequential ICERs along what remains; remove any strategy whose ICER exceeds the next
+   one's (extended dominance); repeat until ICERs increase.
+
+All functions take per-strategy arrays; net-benefit functions broadcast over a sample axis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+ND, D, ED = "non-dominated", "dominated", "extendedly dominated"
+
+
+def frontier(strategies: Sequence[str], cost: Sequence[float], effect: Sequence[float],
+             tol: float = 1e-12) -> pd.DataFrame:
+    """Frontier table: one row per strategy, sorted by cost, with ``status``, ``icer`` and
+    ``compared_with`` (the previous strategy on the frontier). ``effect`` is health gained
+    (e.g. DALYs averted), higher is better."""
+    cost = np.asarray(cost, dtype=float)
+    effect = np.asarray(effect, dtype=float)
+    if not (len(strategies) == cost.size == effect.size):
+        raise ValueError("strategies, cost and effect must have the same length")
+    order = sorted(range(len(strategies)), key=lambda i: (cost[i], -effect[i]))
+    status = dict.fromkeys(range(len(strategies)), ND)
+    for i in order:
+        for j in order:
+            if i != j and cost[j] <= cost[i] + tol and effect[j] >= effect[i] - tol and (
+                    cost[j] < cost[i] - tol or effect[j] > effect[i] + tol):
+                status[i] = D
+                break
+    # identical strategies: keep the first in order, mark the rest dominated
+    kept = []
+    for i in order:
+        if status[i] != ND:
+            continue
+        if kept and abs(cost[kept[-1]] - cost[i]) <= tol and abs(effect[kept[-1]] - effect[i]) <= tol:
+            status[i] = D
+            continue
+        kept.append(i)
+    changed = True
+    while changed and len(kept) > 2:
+        changed = False
+        icers = [(cost[b] - cost[a]) / (effect[b] - effect[a]) for a, b in zip(kept, kept[1:], strict=False)]
+        for k in range(len(icers) - 1):
+            if icers[k] > icers[k + 1] + tol * max(1.0, abs(icers[k + 1])):
+                status[kept[k + 1]] = ED
+                del kept[k + 1]
+                changed = True
+                break
+    rows = []
+    prev = {b: a for a, b in zip(kept, kept[1:], strict=False)}
+    for i in order:
+        icer, comp = np.nan, ""
+        if i in prev:
+            a = prev[i]
+            icer = (cost[i] - cost[a]) / (effect[i] - effect[a])
+            comp = strategies[a]
+        rows.append({"strategy": strategies[i], "cost": cost[i], "effect": effect[i],
+                     "status": status[i], "icer": icer, "compared_with": comp})
+    return pd.DataFrame(rows)
+
+
+def nmb(cost: np.ndarray, effect: np.ndarray, threshold) -> np.ndarray:
+    """Net monetary benefit ``threshold * effect - cost``; broadcasts (samples x strategies)."""
+    return np.asarray(threshold, dtype=float) * np.asarray(effect) - np.asarray(cost)
+
+
+def inmb(cost: np.ndarray, effect: np.ndarray, threshold, reference: int = 0) -> np.ndarray:
+    """Incremental NMB of each strategy (last axis) against strategy ``reference``."""
+    b = nmb(cost, effect, threshold)
+    return b - b[..., reference : reference + 1]
+
+
+def best_at(cost: Sequence[float], effect: Sequence[float], threshold: float) -> int:
+    """Index of the strategy with the highest NMB at ``threshold`` (first on ties)."""
+    return int(np.argmax(nmb(np.asarray(cost), np.asarray(effect), threshold)))
+
+
+def cost_per_unit_averted(d_cost: np.ndarray, d_averted: np.ndarray) -> np.ndarray:
+    """Incremental cost per unit of an outcome averted (deaths, LBW births ...); NaN where
+    nothing is averted, negative where the strategy saves money."""
+    d_averted = np.asarray(d_averted, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.abs(d_averted) > 0, np.asarray(d_cost) / d_averted, np.nan)
+
+
+def incremental(summary: pd.DataFrame, reference: str, averted: Sequence[str] = ("dalys",),
+                cost: str = "cost") -> pd.DataFrame:
+    """Increments of every strategy against ``reference`` from a per-strategy summary frame.
+
+    ``summary`` has strategies as rows and outcome columns; for each outcome in ``averted``
+    (things to avoid: DALYs, deaths, LBW births) the table gives the number averted and the
+    incremental cost per unit averted. The efficiency frontier on DALYs averted is joined in."""
+    ref = summary.loc[reference]
+    out = pd.DataFrame(index=summary.index)
+    out["incremental_cost"] = summary[cost] - ref[cost]
+    for name in averted:
+        out[f"{name}_averted"] = ref[name] - summary[name]
+        out[f"cost_per_{name}_averted"] = cost_per_unit_averted(
+            out["incremental_cost"].to_numpy(), out[f"{name}_averted"].to_numpy())
+    front = frontier(list(summary.index), summary[cost].to_numpy(),
+                     (ref["dalys"] - summary["dalys"]).to_numpy()).set_index("strategy")
+    out["status"] = front["status"]
+    out["icer_frontier"] = front["icer"]
+    out["compared_with"] = front["compared_with"]
+    return out
