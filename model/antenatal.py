@@ -24,11 +24,13 @@ How the evidence enters (every step is vectorised over the sample axis):
    preterm rates; the country's SGA prevalence, which no dataset gives, is calibrated so that the
    status quo reproduces its LBW prevalence given the LBW share of each category.
 3. **LBW** is derived from the categories (``p_lbw_*``), never a separate mortality path. A
-   within-category LBW factor per layer is calibrated so that each layer's total LBW relative risk
-   equals the trial's (e.g. MMS 0.88) given its preterm and SGA effects, because birthweight
-   shifts also move AGA babies across 2500 g.
+   within-category LBW factor per layer (applied to categories not already all-LBW) is calibrated
+   so that each layer's total LBW relative risk equals the trial's (e.g. MMS 0.88) given its
+   preterm and SGA effects, because birthweight shifts also move AGA babies across 2500 g.
 4. **Mortality.** Neonatal and post-neonatal risks by category are Katz 2013 ratios times a
-   term-AGA baseline calibrated so the status quo reproduces the country's NMR and IMR. With
+   term-AGA baseline calibrated so the status quo reproduces the country's NMR and post-neonatal
+   mortality (so its IMR = NMR + (1 - NMR) x PNMR; sampling NMR and PNMR, not NMR and IMR,
+   keeps IMR >= NMR in every draw). With
    ``neonatal_effect = total`` each layer's trial neonatal-mortality RR is honoured as a *total*
    effect: a residual multiplier equal to the trial RR divided by the RR the category shift already
    implies (no double counting). The MMS trial RR depends on the comparator's iron dose (30 or
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,7 +79,7 @@ GLOBAL_KEYS = [
     "p_admission_small_newborn", "bed_days_small_newborn", "household_cost_per_admission",
     "age_neonatal_death", "age_postneonatal_death", "discount_rate_effects",
 ]
-COUNTRY_KEYS = ["nmr", "imr", "sbr", "preterm_prevalence", "lbw_prevalence", "ifa_adherence_90d",
+COUNTRY_KEYS = ["nmr", "pnmr", "sbr", "preterm_prevalence", "lbw_prevalence", "ifa_adherence_90d",
                 "live_births", "anc1_coverage", "cost_bed_day"]
 REQUIRED = GLOBAL_KEYS + COUNTRY_KEYS
 
@@ -124,7 +127,8 @@ class _Guard:
         if self.strict:
             i = int(np.flatnonzero(bad.ravel())[0])
             raise CalibrationError(
-                f"calibration: {name} = {value.ravel()[i]:.6g} for sample {i}, outside [{low:g}, {high:g}]: {hint}")
+                f"calibration: {name} = {value.ravel()[i]:.6g} for sample {i}, "
+                f"outside [{low:g}, {high:g}]: {hint}")
         self.clipped = self.clipped | bad
         return np.clip(np.nan_to_num(value, nan=high), low, high)
 
@@ -157,7 +161,7 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
 
     # 1. no-supplement baselines reproduce the status quo's stillbirth and preterm rates
     sb0, pt0 = p["sbr"] / 1000, p["preterm_prevalence"] / 100
-    lbw0, nmr0, imr0 = p["lbw_prevalence"] / 100, p["nmr"] / 1000, p["imr"] / 1000
+    lbw0, nmr0, pnmr0 = p["lbw_prevalence"] / 100, p["nmr"] / 1000, p["pnmr"] / 1000
     sb_none = sb0 / sum(weights0[g] * p["rr_stillbirth_ifa_vs_none"] ** expo[g] for g in GROUPS)
     pt_none = pt0 / sum(weights0[g] * p["rr_preterm_ifa_vs_none"] ** expo[g] for g in GROUPS)
     sb = {(s, g): sb_none * layered(p["rr_stillbirth_ifa_vs_none"], p["rr_stillbirth_mms"], s, g)
@@ -168,18 +172,27 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
                for s in STRATEGIES for g in GROUPS}
     share = {c: p[f"p_lbw_{c}"] for c in CATEGORIES}
 
-    # 2-3. SGA prevalence and within-category LBW factors, solved together (fixed point)
+    # 2-3. SGA prevalence and within-category LBW factors, solved together (fixed point).
+    # A factor scales the LBW share of categories not already all-LBW (share < 1).
+    def scaled(k):
+        return {c: np.where(share[c] < 1, share[c] * k, share[c]) for c in CATEGORIES}
+
+    def factor_for(target, cats, k_before):
+        """Factor k with sum_c cats[c] * scaled(k_before * k)[c] == target."""
+        sat = sum(np.where(share[c] >= 1, cats[c] * share[c], 0.0) for c in CATEGORIES)
+        unsat = sum(np.where(share[c] < 1, cats[c] * share[c], 0.0) for c in CATEGORIES)
+        return (target - sat) / (k_before * unsat)
+
     k_ifa = np.ones_like(pt0)
     k_mms = np.ones_like(pt0)
     for _ in range(CALIBRATION_ITERATIONS):
-        kf = {g: k_ifa ** expo[g] for g in GROUPS}
-        # LBW0 = sum_g w_g kf_g [A_g + B_g * sga_none]: linear in the no-supplement SGA prevalence
-        a_term = sum(weights0[g] * kf[g] * (pt[STATUS_QUO, g] * share["preterm_aga"]
-                                            + (1 - pt[STATUS_QUO, g]) * share["term_aga"])
-                     for g in GROUPS)
-        b_term = sum(weights0[g] * kf[g] * sga_rel[STATUS_QUO, g] * (
-            pt[STATUS_QUO, g] * (share["preterm_sga"] - share["preterm_aga"])
-            + (1 - pt[STATUS_QUO, g]) * (share["term_sga"] - share["term_aga"])) for g in GROUPS)
+        eff = {g: scaled(k_ifa ** expo[g]) for g in GROUPS}
+        # LBW0 = sum_g w_g [A_g + B_g * sga_none]: linear in the no-supplement SGA prevalence
+        a_term = sum(weights0[g] * (pt[STATUS_QUO, g] * eff[g]["preterm_aga"]
+                                    + (1 - pt[STATUS_QUO, g]) * eff[g]["term_aga"]) for g in GROUPS)
+        b_term = sum(weights0[g] * sga_rel[STATUS_QUO, g] * (
+            pt[STATUS_QUO, g] * (eff[g]["preterm_sga"] - eff[g]["preterm_aga"])
+            + (1 - pt[STATUS_QUO, g]) * (eff[g]["term_sga"] - eff[g]["term_aga"])) for g in GROUPS)
         sga_none = guard("no-supplement SGA prevalence", (lbw0 - a_term) / b_term, 0.0, 1.0,
                          "LBW prevalence cannot be reproduced from the preterm rate and p_lbw_* shares")
         # iron layer at full adherence vs none; MMS layer vs IFA at full adherence
@@ -187,8 +200,8 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
         full_ifa = _categories(pt_none * p["rr_preterm_ifa_vs_none"], sga_none * p["rr_sga_ifa_vs_none"])
         full_mms = _categories(pt_none * p["rr_preterm_ifa_vs_none"] * p["rr_preterm_mms"],
                                sga_none * p["rr_sga_ifa_vs_none"] * p["rr_sga_mms"])
-        k_ifa = p["rr_lbw_ifa_vs_none"] * _lbw(none, share) / _lbw(full_ifa, share)
-        k_mms = p["rr_lbw_mms"] * _lbw(full_ifa, share) / _lbw(full_mms, share)
+        k_ifa = factor_for(p["rr_lbw_ifa_vs_none"] * _lbw(none, share), full_ifa, 1.0)
+        k_mms = factor_for(p["rr_lbw_mms"] * _lbw(full_ifa, scaled(k_ifa)), full_mms, k_ifa)
     sga = {(s, g): guard(f"SGA prevalence under {s} ({g})", sga_none * rel, 0.0, 1.0, "outside [0, 1]")
            for (s, g), rel in sga_rel.items()}
     pt = {(s, g): guard(f"preterm prevalence under {s} ({g})", v, 0.0, 1.0, "outside [0, 1]")
@@ -202,12 +215,12 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
     for s in STRATEGIES:
         out[f"adh__{s}"] = adherence[s]
         for g in GROUPS:
-            factor = k_ifa ** expo[g] * (k_mms ** expo[g] if _mms(s) else 1.0)
+            lbw_share = scaled(k_ifa ** expo[g] * (k_mms ** expo[g] if _mms(s) else 1.0))
             out[f"sb__{s}__{g}"] = sb[s, g]
             for c in CATEGORIES:
                 out[f"pc__{s}__{g}__{c}"] = cats[s, g][c]
                 out[f"lbw__{s}__{g}__{c}"] = guard(f"LBW share of {c} under {s} ({g})",
-                                                   share[c] * factor, 0.0, 1.0, "outside [0, 1]")
+                                                   lbw_share[c], 0.0, 1.0, "outside [0, 1]")
 
     # 4. mortality: Katz ratios x calibrated term-AGA baselines; trial RRs as total effects
     rr_n = {"term_aga": 1.0, "term_sga": p["rr_nmr_term_sga"], "preterm_aga": p["rr_nmr_preterm_aga"],
@@ -227,7 +240,8 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
                       for g in GROUPS)
     survivors = sum(weights0[g] * sum(cats[STATUS_QUO, g][c] * (1 - q_ta * rr_n[c] * resid[STATUS_QUO, g])
                                       * rr_pn[c] for c in CATEGORIES) for g in GROUPS)
-    q_pta = (imr0 - nmr0) / survivors
+    # post-neonatal deaths per live birth = pnmr (per survivor at 28 days) x (1 - NMR)
+    q_pta = pnmr0 * (1 - nmr0) / survivors
     out["q_term_aga"], out["qpn_term_aga"] = q_ta, q_pta
     for s in STRATEGIES:
         for g in GROUPS:
@@ -353,7 +367,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
     shape = (*np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED)), len(STRATEGIES))
     out = {k: np.broadcast_to(v, shape) for k, v in out.items()}
     out["infant_deaths"] = out["neonatal_deaths"] + out["postneonatal_deaths"]
-    out["cost"] = out["cost_provider"] + (out["cost_household"] if settings.perspective == "societal" else 0.0)
+    societal = settings.perspective == "societal"
+    out["cost"] = out["cost_provider"] + (out["cost_household"] if societal else 0.0)
     out = {k: np.array(v) for k, v in out.items()}  # writable copies
     sbr = np.asarray(p["sbr"], dtype=float) / 1000
     reached = np.asarray(p["live_births"], dtype=float) / (1 - sbr) * np.asarray(p["anc1_coverage"]) / 100
@@ -365,3 +380,124 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> Antena
     ps.require(REQUIRED, "the antenatal model")
     p = ps.base() if draws is None else ps.sample(draws, seed)
     return run(p, ps.settings)
+
+
+def diagram(strategy: str = "MMS") -> str:
+    """Mermaid Markdown of one strategy's subtree (all four share the same structure)."""
+    from model.tree import mermaid_markdown
+
+    tree = build_tree()
+    return mermaid_markdown(Decision(tree.name, [o for o in tree.options if o[0] == strategy]))
+
+
+def thresholds(ps: ParameterSet) -> dict[str, float]:
+    """The country's cost-effectiveness thresholds (US$ per DALY averted, run price year)."""
+    from model.cea import country_thresholds
+
+    get = lambda k: ps[k].value if k in ps else None  # noqa: E731
+    return country_thresholds(ps["gdp_per_capita"].value, get("threshold_share_ochalek2018"),
+                              get("threshold_share_woods2016"))
+
+
+AVERTED = ("dalys", "infant_deaths", "neonatal_deaths", "stillbirths", "lbw_births")
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the notebook shows and the run writes, as tidy frames."""
+
+    base_per_100k: pd.DataFrame
+    base_national: pd.DataFrame
+    incremental: pd.DataFrame
+    psa: pd.DataFrame
+    psa_summary: pd.DataFrame
+    acceptability: pd.DataFrame
+    thresholds: dict[str, float]
+    clipped_share: float
+    findings: str
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write every frame (CSV; the PSA also as Parquet) into ``folder`` atomically."""
+        from model.io import write_frame, write_json
+
+        folder = Path(folder)
+        files = [
+            write_frame(folder / "antenatal_base_per_100k.csv", self.base_per_100k.reset_index()),
+            write_frame(folder / "antenatal_base_national.csv", self.base_national.reset_index()),
+            write_frame(folder / "antenatal_incremental.csv", self.incremental.reset_index()),
+            write_frame(folder / "antenatal_psa_summary.csv", self.psa_summary.reset_index()),
+            write_frame(folder / "antenatal_acceptability.csv", self.acceptability.reset_index()),
+            write_frame(folder / "antenatal_psa.parquet", self.psa),
+            write_json(folder / "antenatal_findings.json", {
+                "thresholds_usd_per_daly": self.thresholds, "calibration_clipped_share": self.clipped_share,
+                "findings": self.findings}),
+        ]
+        return files
+
+
+def report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Report:
+    """Base case, incremental analysis against IFA, PSA summary and plain-language findings."""
+    from model import cea
+
+    base = run_set(ps)
+    per_preg = base.summary()
+    inc = cea.incremental(per_preg, STATUS_QUO, averted=AVERTED)
+    lam = thresholds(ps)
+    psa = run_set(ps, draws=draws, seed=seed)
+    cost, dalys = psa.outcomes["cost"], psa.outcomes["dalys"]
+    d_cost = cost - cost[:, [0]]
+    d_eff = dalys[:, [0]] - dalys
+    rows = []
+    for j, s in enumerate(STRATEGIES):
+        rows.append({"strategy": s,
+                     "incremental_cost_mean": d_cost[:, j].mean(),
+                     "incremental_cost_low": np.quantile(d_cost[:, j], 0.025),
+                     "incremental_cost_high": np.quantile(d_cost[:, j], 0.975),
+                     "dalys_averted_mean": d_eff[:, j].mean(),
+                     "dalys_averted_low": np.quantile(d_eff[:, j], 0.025),
+                     "dalys_averted_high": np.quantile(d_eff[:, j], 0.975)})
+    psa_summary = pd.DataFrame(rows).set_index("strategy")
+    acc = {}
+    for label, value in lam.items():
+        nmb = cea.nmb(cost, -dalys, value)
+        best = np.argmax(nmb, axis=1)
+        acc[label] = [float(np.mean(best == j)) for j in range(len(STRATEGIES))]
+    acceptability = pd.DataFrame(acc, index=pd.Index(STRATEGIES, name="strategy"))
+    return Report(
+        base_per_100k=per_preg * 100_000,
+        base_national=base.national(),
+        incremental=inc,
+        psa=psa.long(),
+        psa_summary=psa_summary,
+        acceptability=acceptability,
+        thresholds=lam,
+        clipped_share=float(np.mean(psa.derived["calibration_clipped"])),
+        findings=findings(ps, inc, lam, acceptability),
+    )
+
+
+def findings(ps: ParameterSet, inc: pd.DataFrame, lam: dict[str, float],
+             acceptability: pd.DataFrame) -> str:
+    """Plain-language findings from the base-case incremental table and the PSA."""
+    name = ps.unit_name or ps.unit or "this setting"
+    m = inc.loc["MMS"]
+    lines = [f"In {name}, replacing IFA with MMS for 100,000 pregnancies reached by antenatal care "
+             f"would avert about {m['lbw_births_averted'] * 1e5:,.0f} low-birthweight births, "
+             f"{m['stillbirths_averted'] * 1e5:,.0f} stillbirths and "
+             f"{m['infant_deaths_averted'] * 1e5:,.0f} infant deaths, at an extra cost of "
+             f"US${m['incremental_cost'] * 1e5:,.0f} ({ps.settings.price_year} US$)."]
+    if m["dalys_averted"] > 0 and m["incremental_cost"] > 0:
+        lines.append(f"That is US${m['cost_per_dalys_averted']:,.0f} per DALY averted and "
+                     f"US${m['cost_per_infant_deaths_averted']:,.0f} per infant death averted.")
+    elif m["dalys_averted"] > 0:
+        lines.append("MMS both saves money and averts DALYs: it dominates IFA.")
+    else:
+        lines.append("MMS does not avert DALYs in the base case.")
+    on_frontier = [s for s in inc.index if inc.loc[s, "status"] == "non-dominated"]
+    lines.append("Strategies on the efficiency frontier: " + ", ".join(on_frontier) + ".")
+    for label, value in lam.items():
+        best = acceptability[label].idxmax()
+        lines.append(f"At {label} (US${value:,.0f} per DALY), {best} is most often cost-effective "
+                     f"({acceptability.loc[best, label]:.0%} of PSA draws); MMS alone: "
+                     f"{acceptability.loc['MMS', label]:.0%}.")
+    return "\n".join(lines)

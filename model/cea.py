@@ -115,3 +115,16 @@ def incremental(summary: pd.DataFrame, reference: str, averted: Sequence[str] = 
     out["icer_frontier"] = front["icer"]
     out["compared_with"] = front["compared_with"]
     return out
+
+
+def country_thresholds(gdp_per_capita: float, share_ochalek: float | None = None,
+                       share_woods: float | None = None) -> dict[str, float]:
+    """Cost-effectiveness thresholds (US$ per DALY averted, the run's price year): 0.5x and 1x GDP
+    per capita, and opportunity-cost estimates as shares of GDP per capita where given (Ochalek
+    2018; Woods 2016 mid-point)."""
+    out = {"0.5 x GDP per capita": 0.5 * gdp_per_capita, "1 x GDP per capita": gdp_per_capita}
+    if share_ochalek is not None:
+        out["opportunity cost (Ochalek 2018)"] = share_ochalek * gdp_per_capita
+    if share_woods is not None:
+        out["opportunity cost (Woods 2016, mid)"] = share_woods * gdp_per_capita
+    return out

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ import pandas as pd
 TOL = 1e-9
 REST = "#"  # a branch probability equal to one minus the node's other branches
 
-Value = Union[float, int, str, Callable[[Mapping[str, Any]], Any]]
+Value = float | int | str | Callable[[Mapping[str, Any]], Any]
 
 
 class TreeError(ValueError):
@@ -90,7 +90,7 @@ class Decision:
             raise TreeError(f"decision '{name}' has repeated strategy labels: {labels}")
 
 
-Node = Union[Terminal, Chance]
+Node = Terminal | Chance
 
 
 def _value(v: Value, params: Mapping[str, Any], where: str) -> np.ndarray:

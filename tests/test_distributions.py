@@ -82,6 +82,14 @@ def test_draws_do_not_depend_on_chunking():
             np.testing.assert_array_equal(np.concatenate([p[name] for p in parts]), whole[name])
 
 
+def test_threaded_sampling_equals_serial():
+    specs = _specs()
+    serial = D.sample(specs, D.THREADED_FROM + 10, seed=9, threads=1)
+    threaded = D.sample(specs, D.THREADED_FROM + 10, seed=9, threads=2)
+    for name in specs:
+        np.testing.assert_array_equal(serial[name], threaded[name])
+
+
 def test_draws_do_not_depend_on_process(tmp_path):
     import subprocess
     import sys

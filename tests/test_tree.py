@@ -67,7 +67,8 @@ def test_callable_values():
 
 
 def test_probabilities_outside_range_name_the_node_and_sample():
-    with pytest.raises(TreeError, match=r"strategy 'screening', node 'found': probability of branch 'yes' is 1\.5.*first bad sample: 2"):
+    pattern = r"strategy 'screening', node 'found': probability of branch 'yes' is 1\.5.*first bad sample: 2"
+    with pytest.raises(TreeError, match=pattern):
         evaluate(screening_tree(), {**PARAMS, "sensitivity": np.array([0.5, 0.9, 1.5])})
 
 

@@ -1,0 +1,59 @@
+"""Matplotlib figures, saved as PNG and SVG with atomic writes. Greyscale-readable: strategies
+differ by marker as well as colour."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from model.io import write_atomic  # noqa: E402
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def save(fig, stem: str | Path) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically; close the figure."""
+    stem = Path(stem)
+    out = []
+    for ext in ("png", "svg"):
+        out.append(write_atomic(stem.with_suffix(f".{ext}"),
+                                lambda p, e=ext: fig.savefig(p, format=e, dpi=150, bbox_inches="tight")))
+    plt.close(fig)
+    return out
+
+
+def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, reference: int = 0,
+             thresholds: dict[str, float] | None = None, title: str = "", unit: str = "per pregnancy"):
+    """Cost-effectiveness plane: incremental DALYs averted (x) vs incremental cost (y) against
+    ``reference``. ``cost`` and ``dalys`` are ``(strategies,)`` (base case) or
+    ``(samples, strategies)`` (a PSA cloud, with the means drawn larger). Threshold lines optional."""
+    cost, dalys = np.atleast_2d(cost), np.atleast_2d(dalys)
+    d_cost = cost - cost[:, [reference]]
+    d_eff = dalys[:, [reference]] - dalys
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for j, name in enumerate(strategies):
+        if j == reference:
+            continue
+        m = MARKERS[j % len(MARKERS)]
+        if d_cost.shape[0] > 1:
+            ax.scatter(d_eff[:, j], d_cost[:, j], s=4, alpha=0.15, marker=m, label=None)
+        ax.scatter(d_eff[:, j].mean(), d_cost[:, j].mean(), s=80, marker=m, edgecolor="black",
+                   label=f"{name} vs {strategies[reference]}")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.axvline(0, color="grey", lw=0.8)
+    if thresholds:
+        x = np.array(ax.get_xlim())
+        for (label, lam), ls in zip(thresholds.items(), ("--", ":", "-.", (0, (5, 1))), strict=False):
+            ax.plot(x, lam * x, color="black", lw=0.8, ls=ls, label=f"{label}: {lam:,.0f} $/DALY")
+        ax.set_xlim(*x)
+    ax.set_xlabel(f"DALYs averted {unit}")
+    ax.set_ylabel(f"incremental cost (US$) {unit}")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="best")
+    return fig
