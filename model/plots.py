@@ -37,23 +37,26 @@ def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, ref
     d_cost = cost - cost[:, [reference]]
     d_eff = dalys[:, [reference]] - dalys
     fig, ax = plt.subplots(figsize=(7, 5))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for j, name in enumerate(strategies):
         if j == reference:
             continue
-        m = MARKERS[j % len(MARKERS)]
+        m, col = MARKERS[j % len(MARKERS)], colours[j % len(colours)]
         if d_cost.shape[0] > 1:
-            ax.scatter(d_eff[:, j], d_cost[:, j], s=4, alpha=0.15, marker=m, label=None)
-        ax.scatter(d_eff[:, j].mean(), d_cost[:, j].mean(), s=80, marker=m, edgecolor="black",
-                   label=f"{name} vs {strategies[reference]}")
+            ax.scatter(d_eff[:, j], d_cost[:, j], s=4, alpha=0.2, marker=m, color=col, label=None)
+        ax.scatter(d_eff[:, j].mean(), d_cost[:, j].mean(), s=90, marker=m, color=col, edgecolor="black",
+                   label=f"{name} vs {strategies[reference]} (mean)")
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
     if thresholds:
-        x = np.array(ax.get_xlim())
-        for (label, lam), ls in zip(thresholds.items(), ("--", ":", "-.", (0, (5, 1))), strict=False):
-            ax.plot(x, lam * x, color="black", lw=0.8, ls=ls, label=f"{label}: {lam:,.0f} $/DALY")
+        x, y = np.array(ax.get_xlim()), np.array(ax.get_ylim())
+        styles = ("--", ":", "-.", (0, (5, 1)), (0, (1, 3)))
+        for (label, lam), ls in zip(thresholds.items(), styles, strict=False):
+            ax.plot(x, lam * x, color="black", lw=0.8, ls=ls, label=f"{label}: {lam:,.0f} US$/DALY")
         ax.set_xlim(*x)
+        ax.set_ylim(*y)
     ax.set_xlabel(f"DALYs averted {unit}")
     ax.set_ylabel(f"incremental cost (US$) {unit}")
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

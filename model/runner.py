@@ -6,7 +6,11 @@ atomically, into ``<out>/<run>/<unit>/<scenario>/``:
 * ``parameters.csv``: every input with value, range, distribution, status and citation;
 * ``draws_summary.csv``: mean and 95% interval of the draws of every uncertain input (a check
   that the sampled distributions say what the files say);
-* ``manifest.json``: inputs hash, seed, draws, package versions, timings, status.
+* the antenatal model's results (``antenatal_*.csv``, the PSA as Parquet, the CE plane as PNG
+  and SVG, plain-language findings);
+* ``manifest.json``: seed, draws, data quality, fit warnings, timings, status, files.
+
+``<out>/<run>/summary.csv`` gathers each job's headline figures.
 
 The batch runner (papermill, process pool, Dask) replaces this loop in a later issue; the
 outputs layout is already the one it will use.
@@ -25,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model import __version__
+from model import __version__, antenatal, plots
 from model import parameters as P
 from model.io import write_frame, write_json
 
@@ -68,13 +72,29 @@ def run_job(unit: str, scenario: str, draws: int, seed: int, folder: Path,
     t0 = time.perf_counter()
     ps = P.load(unit, scenario, root)
     sample = ps.sample(draws, seed)
-    write_frame(folder / "parameters.csv", ps.table())
-    write_frame(folder / "draws_summary.csv", draws_summary(sample, ps.uncertain))
+    files = [write_frame(folder / "parameters.csv", ps.table()),
+             write_frame(folder / "draws_summary.csv", draws_summary(sample, ps.uncertain))]
+    rep = antenatal.report(ps, draws=draws, seed=seed)
+    files += rep.write(folder)
+    psa = rep.psa
+    cols = list(antenatal.STRATEGIES)
+    fig = plots.ce_plane(antenatal.STRATEGIES,
+                         psa.pivot(index="sample", columns="strategy", values="cost")[cols].to_numpy(),
+                         psa.pivot(index="sample", columns="strategy", values="dalys")[cols].to_numpy(),
+                         thresholds=rep.thresholds, title=f"{ps.unit_name}: strategies vs IFA")
+    files += plots.save(fig, folder / "antenatal_ce_plane")
+    mms = rep.incremental.loc["MMS"]
     entry = {
         "unit": unit, "scenario": scenario, "seed": seed, "draws": draws,
         "quality": ps.quality(), "fit_warnings": list(ps.fit_warnings), "status": "ok",
+        "headline": {
+            "mms_vs_ifa_cost_per_daly_averted": float(mms["cost_per_dalys_averted"]),
+            "mms_vs_ifa_lbw_births_averted_per_100k": float(mms["lbw_births_averted"] * 1e5),
+            "mms_vs_ifa_infant_deaths_averted_per_100k": float(mms["infant_deaths_averted"] * 1e5),
+            "calibration_clipped_share": rep.clipped_share,
+        },
         "seconds": round(time.perf_counter() - t0, 3),
-        "files": ["parameters.csv", "draws_summary.csv"],
+        "files": sorted(f.name for f in files),
     }
     write_json(folder / "manifest.json", entry)
     return entry
@@ -97,6 +117,9 @@ def run(units: list[str], scenarios: list[str], draws: int, seed: int, out: Path
                          "error": f"{type(exc).__name__}: {exc}"}
             jobs.append(entry)
             print(f"{entry['status']:6} {unit}/{scenario}", flush=True)
+    headlines = [{"unit": j["unit"], "scenario": j["scenario"], "status": j["status"],
+                  **j.get("headline", {})} for j in jobs]
+    write_frame(base / "summary.csv", pd.DataFrame(headlines))
     write_json(base / "manifest.json", {
         "run": run_id, "inputs_hash": inputs_hash(root_path), "versions": versions(),
         "argv": sys.argv, "seed": seed, "draws": draws, "jobs": jobs,

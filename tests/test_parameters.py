@@ -227,11 +227,24 @@ def test_cli_run_refuses_unknown_country_and_writes_nothing(tree, tmp_path, caps
     assert not out.exists()
 
 
-def test_cli_run_writes_outputs(tree, tmp_path):
+def test_cli_run_writes_outputs(tmp_path):
     out = tmp_path / "out"
-    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "50",
-                     "--out", str(out)]) == 0
+    assert cli.main(["run", "--countries", "BGD", "--draws", "50", "--out", str(out)]) == 0
     (run_dir,) = out.iterdir()
-    assert (run_dir / "BGD" / "base" / "parameters.csv").exists()
-    assert (run_dir / "manifest.json").exists()
+    job = run_dir / "BGD" / "base"
+    for name in ("parameters.csv", "antenatal_incremental.csv", "antenatal_ce_plane.png", "manifest.json"):
+        assert (job / name).exists(), name
+    assert (run_dir / "manifest.json").exists() and (run_dir / "summary.csv").exists()
     assert not list(out.rglob("*.tmp"))
+
+
+def test_cli_run_reports_a_failing_job_with_exit_1(tree, tmp_path):
+    import json
+
+    out = tmp_path / "out"  # the small test tree lacks the antenatal inputs: the job fails cleanly
+    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5",
+                     "--out", str(out)]) == 1
+    (run_dir,) = out.iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["jobs"][0]["status"] == "failed"
+    assert "the antenatal model needs this parameter" in manifest["jobs"][0]["error"]
