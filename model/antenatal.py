@@ -133,6 +133,22 @@ class _Guard:
         return np.clip(np.nan_to_num(value, nan=high), low, high)
 
 
+ANAEMIA_KEYS = ["anaemia_pregnant", "rr_lbw_mms_anaemic", "rr_sga_mms_anaemic"]
+
+
+def anaemia_weighted(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """MMS effects on LBW and SGA weighted by anaemia prevalence (as Engle-Stone 2019 did with
+    Smith 2017's subgroups): ``ln RR = s ln RR_anaemic + (1 - s) ln RR``, with ``s`` the share of
+    pregnant women with Hb < 110 g/L. Non-anaemic women are given the overall RR (the evidence
+    holds no non-anaemic subgroup RR), which slightly overstates their benefit."""
+    missing = [k for k in ANAEMIA_KEYS if k not in p]
+    if missing:
+        raise KeyError(f"anaemia-weighted effects need parameters {missing}")
+    share = np.asarray(p["anaemia_pregnant"], dtype=float) / 100
+    return {f"rr_{o}_mms": np.exp(share * np.log(p[f"rr_{o}_mms_anaemic"])
+                                  + (1 - share) * np.log(p[f"rr_{o}_mms"])) for o in ("lbw", "sga")}
+
+
 def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True) -> dict[str, np.ndarray]:
     """Every calibrated and strategy-specific quantity the tree reads, by name.
 
@@ -147,6 +163,8 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
     ``q_term_aga``, ``residual_nmr_mms`` ...) for reporting.
     """
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    if settings.effect_weighting == "anaemia":
+        p.update(anaemia_weighted(p))
     guard = _Guard(strict)
     f = p["effect_fraction_low_adherence"]
     expo = {"hi": 1.0, "lo": f}

@@ -195,7 +195,9 @@ class Settings(BaseModel):
     mortality effect); ``neonatal_effect``: ``total`` calibrates each trial's neonatal-mortality RR
     as a total effect (birth-category pathway plus a residual), ``mediated`` keeps only the
     birth-category pathway; ``stillbirths_in_dalys``: count a stillbirth's YLL at age 0;
-    ``perspective``: ``provider`` or ``societal`` (adds household costs)."""
+    ``perspective``: ``provider`` or ``societal`` (adds household costs); ``effect_weighting``:
+    ``anaemia`` weights the MMS effects on LBW and SGA by the country's anaemia prevalence in
+    pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -205,6 +207,7 @@ class Settings(BaseModel):
     neonatal_effect: Literal["total", "mediated"] = "total"
     stillbirths_in_dalys: bool = False
     perspective: Literal["provider", "societal"] = "provider"
+    effect_weighting: Literal["none", "anaemia"] = "none"
 
 
 class _GlobalFile(BaseModel):

@@ -196,3 +196,34 @@ def test_national_scaling(bgd):
     np.testing.assert_allclose(r.national()["cost"], r.summary()["cost"] * reached)
     long = A.run_set(bgd, draws=10).long()
     assert list(long.columns[:2]) == ["sample", "strategy"] and len(long) == 40
+
+
+def test_antenatal_path_probabilities_sum_to_one_per_sample(bgd):
+    r = A.run_set(bgd, draws=500, seed=4)
+    strat = r.tree.paths["strategy"].to_numpy()
+    for s in A.STRATEGIES:
+        total = sum(np.broadcast_to(r.tree.probability[i], (500,)) for i in np.flatnonzero(strat == s))
+        np.testing.assert_allclose(total, 1.0, atol=1e-12)
+
+
+def test_anaemia_weighting_by_hand(bgd):
+    p = bgd.base()
+    w = A.anaemia_weighted(p)
+    share = bgd["anaemia_pregnant"].value / 100
+    assert float(w["rr_lbw_mms"]) == pytest.approx(0.81 ** share * bgd["rr_lbw_mms"].value ** (1 - share))
+    assert 0.81 < float(w["rr_lbw_mms"]) < bgd["rr_lbw_mms"].value
+
+
+@pytest.mark.parametrize("scenario", P.scenarios())
+def test_every_scenario_runs_and_keeps_the_status_quo_calibrated(scenario):
+    ps = P.load("IND", scenario)
+    s = A.run_set(ps).summary()
+    sq = s.loc[A.STATUS_QUO]
+    assert sq["neonatal_deaths"] / sq["live_births"] * 1000 == pytest.approx(ps["nmr"].value, rel=1e-9)
+    assert np.isfinite(s.to_numpy()).all()
+
+
+def test_anaemia_scenario_strengthens_the_lbw_effect():
+    base = A.run_set(P.load("IND", "smith2017-ipd")).summary()
+    anaemia = A.run_set(P.load("IND", "anaemia-weighted")).summary()
+    assert anaemia.loc["MMS", "lbw_births"] < base.loc["MMS", "lbw_births"]
