@@ -24,6 +24,7 @@ the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import warnings
@@ -179,14 +180,29 @@ def fit(family: str, value: float, low: float | None = None, high: float | None 
 
     Raises :class:`DistributionError` when the family cannot hold the numbers (for example a beta
     for a value outside (0, 1)); warns with :class:`FitWarning` when the fitted 2.5% and 97.5%
-    quantiles miss ``low`` and ``high`` by more than 5%.
+    quantiles miss ``low`` and ``high`` by more than 5%. Fits are cached (they are pure).
     """
+    dist, misses = _fit(family, float(value), None if low is None else float(low),
+                        None if high is None else float(high))
+    if misses:
+        warnings.warn(
+            f"{label}: {dist.describe()} cannot match the stated 95% range within "
+            f"{QUANTILE_TOLERANCE:.0%}: " + "; ".join(misses),
+            FitWarning,
+            stacklevel=2,
+        )
+    return dist
+
+
+@functools.lru_cache(maxsize=4096)
+def _fit(family: str, value: float, low: float | None, high: float | None
+         ) -> tuple[Distribution, tuple[str, ...]]:
     if family not in DISTRIBUTIONS:
         raise DistributionError(
             f"unknown distribution '{family}' (expected one of {', '.join(DISTRIBUTIONS)})"
         )
     if family == "fixed":
-        return Distribution("fixed", {"value": float(value)})
+        return Distribution("fixed", {"value": float(value)}), ()
     if low is None or high is None or not low < high:
         raise DistributionError(f"{family} needs low < high (got low={low}, high={high})")
     match family:
@@ -214,16 +230,8 @@ def fit(family: str, value: float, low: float | None = None, high: float | None 
         case "normal":
             dist = Distribution("normal", {"mean": float(value), "sd": (high - low) / (2 * Z975)})
         case _:  # uniform: low and high are the support, not 95% quantiles; nothing to check
-            return Distribution("uniform", {"low": float(low), "high": float(high)})
-    misses = _misses(dist.interval(0.95), low, high)
-    if misses:
-        warnings.warn(
-            f"{label}: {dist.describe()} cannot match the stated 95% range within "
-            f"{QUANTILE_TOLERANCE:.0%}: " + "; ".join(misses),
-            FitWarning,
-            stacklevel=2,
-        )
-    return dist
+            return Distribution("uniform", {"low": float(low), "high": float(high)}), ()
+    return dist, tuple(_misses(dist.interval(0.95), low, high))
 
 
 def _stream_key(name: str) -> tuple[int, ...]:

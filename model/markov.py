@@ -15,8 +15,11 @@ The trace is ``m[0] = initial`` and ``m[t + 1] = m[t] @ P(t)`` for ``t = 0 .. n_
 * **Instant rewards** are counted on trace point ``t`` with weight 1 (e.g. a terminal reward for
   survivors at the end of the horizon).
 * **Transition rewards** ``R[i, j]`` are paid on the flow from ``i`` to ``j`` during cycle ``t``
-  (``m[t, i] * P(t)[i, j]``) and discounted to the end of that cycle: one-off costs on entering a
-  state (an admission) or on death. :func:`entry_reward` builds ``R`` from a per-state vector.
+  (``m[t, i] * P(t)[i, j]``) and discounted to the end of that cycle. **Entry rewards** ``e[j]``
+  are the common special case, paid on every flow *into* ``j`` from another state (an admission
+  cost, a cost or YLL on death); they are computed from the cycle's inflows, without the
+  ``K x K`` products, so prefer them when the reward depends on the destination only.
+  :func:`entry_reward` turns an entry vector into the equivalent ``R``.
 
 Before a cycle is applied its matrices are checked: every probability in [0, 1] and every row
 summing to 1 within ``TOL``; a failure names the cycle, strategy, state and first bad sample.
@@ -139,7 +142,9 @@ def check_transitions(p: np.ndarray, cycle: int, states: Sequence[str] | None = 
 def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
              state_rewards: Mapping[str, ArrayOrFn] | None = None,
              transition_rewards: Mapping[str, ArrayOrFn] | None = None,
+             entry_rewards: Mapping[str, ArrayOrFn] | None = None,
              instant_rewards: Mapping[str, ArrayOrFn] | None = None,
+             reward_weights: Mapping[str, np.ndarray] | None = None,
              correction: str | Sequence[float] | np.ndarray = "half-cycle",
              discount: Mapping[str, float | np.ndarray] | None = None,
              cycle_years: float = 1.0,
@@ -154,10 +159,18 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
     n_cycles: number of transitions applied.
     state_rewards: name -> ``(..., S, K)`` reward per cycle in each state (or ``f(cycle)``).
     transition_rewards: name -> ``(..., S, K, K)`` reward per transition ``i -> j`` (or ``f(cycle)``).
+    entry_rewards: name -> ``(..., S, K)`` reward per entry into each state from another state.
     instant_rewards: name -> ``(..., S, K)`` counted once on each trace point (or ``f(cycle)``;
         return 0 where nothing is due), with no within-cycle correction.
+    reward_weights: name -> array whose first axis has ``n_cycles + 1`` entries: entry ``t``
+        multiplies that reward's contribution at trace point ``t`` (state and instant rewards) or
+        in cycle ``t`` (transition and entry rewards); further axes broadcast against its totals.
+        Use it for masks and cycle-dependent scalars (e.g. sub-cohorts with different horizons,
+        YLL by age at death) so the reward arrays themselves stay small.
     correction: within-cycle correction for state rewards (see :func:`correction_weights`).
-    discount: name -> annual discount rate (default 0), applied as ``(1 + r) ** -(t * cycle_years)``.
+    discount: name -> annual discount rate (default 0), applied as ``(1 + r) ** -(t * cycle_years)``;
+        an array must broadcast against the reward's totals ``(..., S)`` (per-sample rates of shape
+        ``(n,)`` are passed as ``(n, 1)``).
     cycle_years: cycle length in years (one week = 7 / 365.25).
     states, strategies: names used in error messages.
     """
@@ -166,34 +179,48 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
         raise MarkovError("initial state distribution has negative entries")
     state_rewards = dict(state_rewards or {})
     transition_rewards = dict(transition_rewards or {})
+    entry_rewards = dict(entry_rewards or {})
     instant_rewards = dict(instant_rewards or {})
-    names = [*state_rewards, *transition_rewards, *instant_rewards]
+    names = [*state_rewards, *transition_rewards, *entry_rewards, *instant_rewards]
     if len(set(names)) != len(names):
-        raise MarkovError("a reward name is used twice across state/transition/instant rewards")
+        raise MarkovError("a reward name is used twice across state/transition/entry/instant rewards")
     discount = dict(discount or {})
+    rw = {k: np.asarray(v, dtype=float) for k, v in (reward_weights or {}).items()}
+    unknown = set(rw) - set(names)
+    if unknown:
+        raise MarkovError(f"reward_weights for unknown rewards: {sorted(unknown)}")
+    bad = [k for k, v in rw.items() if v.shape[0] != n_cycles + 1]
+    if bad:
+        raise MarkovError(f"reward_weights {bad} need {n_cycles + 1} entries on axis 0")
     w = correction_weights(correction, n_cycles)
     label = correction if isinstance(correction, str) else "user weights"
     totals: dict[str, np.ndarray] = {k: np.zeros(()) for k in names}
     trace = [m] if keep_trace else None
 
-    def disc(name: str, t: float):
+    def disc(name: str, t: float, index: int):
         r = np.asarray(discount.get(name, 0.0), dtype=float)
-        return (1.0 + r) ** (-t * cycle_years)
+        d = (1.0 + r) ** (-t * cycle_years)
+        return d * rw[name][index] if name in rw else d
 
     for t in range(n_cycles + 1):
         for k, r in state_rewards.items():
-            totals[k] = totals[k] + w[t] * disc(k, t) * np.sum(m * _value(r, t), axis=-1)
+            totals[k] = totals[k] + w[t] * disc(k, t, t) * np.sum(m * _value(r, t), axis=-1)
         for k, r in instant_rewards.items():
-            totals[k] = totals[k] + disc(k, t) * np.sum(m * _value(r, t), axis=-1)
+            totals[k] = totals[k] + disc(k, t, t) * np.sum(m * _value(r, t), axis=-1)
         if t == n_cycles:
             break
         p = np.asarray(_value(transitions, t), dtype=float)
-        if check:
+        if check and (t == 0 or callable(transitions)):  # a constant matrix is checked once
             check_transitions(p, t, states, strategies, tol)
         for k, r in transition_rewards.items():
-            flow_value = np.einsum("...i,...ij,...ij->...", m, p, np.broadcast_to(_value(r, t), p.shape))
-            totals[k] = totals[k] + disc(k, t + 1) * flow_value
-        m = np.einsum("...i,...ij->...j", m, p)
+            flow_value = np.einsum("...i,...ij,...ij->...", m, p, np.asarray(_value(r, t), dtype=float))
+            totals[k] = totals[k] + disc(k, t + 1, t) * flow_value
+        new = (m[..., None, :] @ p)[..., 0, :]
+        if entry_rewards:
+            inflow = new - m * np.diagonal(p, axis1=-2, axis2=-1)
+            for k, r in entry_rewards.items():
+                totals[k] = totals[k] + disc(k, t + 1, t) * np.sum(inflow * _value(r, t), axis=-1)
+        m = new
         if keep_trace:
             trace.append(m)
     return MarkovResult(

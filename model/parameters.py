@@ -29,6 +29,7 @@ the file, the key and the reason, all at once, before any model runs.
 
 from __future__ import annotations
 
+import copy
 import re
 import warnings
 from collections.abc import Iterable, Mapping
@@ -197,7 +198,10 @@ class Settings(BaseModel):
     birth-category pathway; ``stillbirths_in_dalys``: count a stillbirth's YLL at age 0;
     ``perspective``: ``provider`` or ``societal`` (adds household costs); ``effect_weighting``:
     ``anaemia`` weights the MMS effects on LBW and SGA by the country's anaemia prevalence in
-    pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others)."""
+    pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others);
+    ``enrolment_ages_weeks`` / ``enrolment_age_weights``: ages at which at-risk infants enter the
+    infant model and their shares (each group is followed to 26 weeks); ``infant_correction``:
+    within-cycle correction of the infant model."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -208,6 +212,20 @@ class Settings(BaseModel):
     stillbirths_in_dalys: bool = False
     perspective: Literal["provider", "societal"] = "provider"
     effect_weighting: Literal["none", "anaemia"] = "none"
+    enrolment_ages_weeks: tuple[int, ...] = (4, 12, 20)
+    enrolment_age_weights: tuple[float, ...] = (1 / 3, 1 / 3, 1 / 3)
+    infant_correction: Literal["none", "half-cycle", "simpson", "beginning", "end"] = "half-cycle"
+
+    @model_validator(mode="after")
+    def _enrolment(self) -> Settings:
+        ages, weights = self.enrolment_ages_weeks, self.enrolment_age_weights
+        if len(ages) != len(weights) or not ages:
+            raise ValueError("enrolment_ages_weeks and enrolment_age_weights need the same, non-zero length")
+        if any(not 0 <= a < 26 for a in ages):
+            raise ValueError("enrolment ages must lie in [0, 26) weeks")
+        if any(w < 0 for w in weights) or abs(sum(weights) - 1) > 1e-9:
+            raise ValueError("enrolment_age_weights must be non-negative and sum to 1")
+        return self
 
 
 class _GlobalFile(BaseModel):
@@ -243,10 +261,23 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_CACHE: dict[tuple[str, int, int], Any] = {}
+
+
+def _parse_yaml_cached(path: Path) -> Any:
+    """Safe-load a YAML file, cached on (path, mtime, size); callers get a deep copy."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _YAML_CACHE:
+        with open(path, encoding="utf-8") as fh:
+            _YAML_CACHE[key] = yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
+    return copy.deepcopy(_YAML_CACHE[key])
+
+
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> dict | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+        data = _parse_yaml_cached(path)
     except FileNotFoundError:
         problems.append(Problem(_rel(path, root), "-", "file not found"))
         return None

@@ -123,7 +123,8 @@ def test_checks_name_cycle_strategy_state():
     with pytest.raises(M.MarkovError, match=r"cycle 2, strategy 'MAMI', state 'alive': row sums to 1.1"):
         M.simulate(np.ones((3, 2, 2)) / 2, p, 5, states=["alive", "dead"], strategies=["inpatient", "MAMI"])
     neg = np.array([[[1.1, -0.1], [0.0, 1.0]]])
-    with pytest.raises(M.MarkovError, match=r"cycle 0, strategy '0', state 'alive': probability to state 'alive' is 1.1"):
+    pattern = r"cycle 0, strategy '0', state 'alive': probability to state 'alive' is 1.1"
+    with pytest.raises(M.MarkovError, match=pattern):
         M.simulate(np.array([[1.0, 0.0]]), neg, 2, states=["alive", "dead"])
     with pytest.raises(M.MarkovError, match="negative entries"):
         M.simulate(np.array([[-1.0, 2.0]]), good[None], 2)
