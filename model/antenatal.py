@@ -50,7 +50,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -408,95 +407,24 @@ def diagram(strategy: str = "MMS") -> str:
     return mermaid_markdown(Decision(tree.name, [o for o in tree.options if o[0] == strategy]))
 
 
-def thresholds(ps: ParameterSet) -> dict[str, float]:
-    """The country's cost-effectiveness thresholds (US$ per DALY averted, run price year)."""
-    from model.cea import country_thresholds
-
-    get = lambda k: ps[k].value if k in ps else None  # noqa: E731
-    return country_thresholds(ps["gdp_per_capita"].value, get("threshold_share_ochalek2018"),
-                              get("threshold_share_woods2016"))
-
-
 AVERTED = ("dalys", "infant_deaths", "neonatal_deaths", "stillbirths", "lbw_births")
 
 
-@dataclass(frozen=True)
-class Report:
-    """Everything the notebook shows and the run writes, as tidy frames."""
-
-    base_per_100k: pd.DataFrame
-    base_national: pd.DataFrame
-    incremental: pd.DataFrame
-    psa: pd.DataFrame
-    psa_summary: pd.DataFrame
-    acceptability: pd.DataFrame
-    thresholds: dict[str, float]
-    clipped_share: float
-    findings: str
-
-    def write(self, folder: str | Path) -> list[Path]:
-        """Write every frame (CSV; the PSA also as Parquet) into ``folder`` atomically."""
-        from model.io import write_frame, write_json
-
-        folder = Path(folder)
-        files = [
-            write_frame(folder / "antenatal_base_per_100k.csv", self.base_per_100k.reset_index()),
-            write_frame(folder / "antenatal_base_national.csv", self.base_national.reset_index()),
-            write_frame(folder / "antenatal_incremental.csv", self.incremental.reset_index()),
-            write_frame(folder / "antenatal_psa_summary.csv", self.psa_summary.reset_index()),
-            write_frame(folder / "antenatal_acceptability.csv", self.acceptability.reset_index()),
-            write_frame(folder / "antenatal_psa.parquet", self.psa),
-            write_json(folder / "antenatal_findings.json", {
-                "thresholds_usd_per_daly": self.thresholds, "calibration_clipped_share": self.clipped_share,
-                "findings": self.findings}),
-        ]
-        return files
-
-
-def report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Report:
-    """Base case, incremental analysis against IFA, PSA summary and plain-language findings."""
+def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
+    """Base case per 100,000 pregnancies, incremental analysis against IFA, PSA summary,
+    acceptability at the country's thresholds and plain-language findings (a
+    :class:`model.report.Report` with file prefix ``antenatal``)."""
     from model import cea
+    from model.report import build
 
-    base = run_set(ps)
-    per_preg = base.summary()
-    inc = cea.incremental(per_preg, STATUS_QUO, averted=AVERTED)
-    lam = thresholds(ps)
     psa = run_set(ps, draws=draws, seed=seed)
-    cost, dalys = psa.outcomes["cost"], psa.outcomes["dalys"]
-    d_cost = cost - cost[:, [0]]
-    d_eff = dalys[:, [0]] - dalys
-    rows = []
-    for j, s in enumerate(STRATEGIES):
-        rows.append({"strategy": s,
-                     "incremental_cost_mean": d_cost[:, j].mean(),
-                     "incremental_cost_low": np.quantile(d_cost[:, j], 0.025),
-                     "incremental_cost_high": np.quantile(d_cost[:, j], 0.975),
-                     "dalys_averted_mean": d_eff[:, j].mean(),
-                     "dalys_averted_low": np.quantile(d_eff[:, j], 0.025),
-                     "dalys_averted_high": np.quantile(d_eff[:, j], 0.975)})
-    psa_summary = pd.DataFrame(rows).set_index("strategy")
-    acc = {}
-    for label, value in lam.items():
-        nmb = cea.nmb(cost, -dalys, value)
-        best = np.argmax(nmb, axis=1)
-        acc[label] = [float(np.mean(best == j)) for j in range(len(STRATEGIES))]
-    acceptability = pd.DataFrame(acc, index=pd.Index(STRATEGIES, name="strategy"))
-    return Report(
-        base_per_100k=per_preg * 100_000,
-        base_national=base.national(),
-        incremental=inc,
-        psa=psa.long(),
-        psa_summary=psa_summary,
-        acceptability=acceptability,
-        thresholds=lam,
-        clipped_share=float(np.mean(psa.derived["calibration_clipped"])),
-        findings=findings(ps, inc, lam, acceptability),
-    )
+    return build("antenatal", run_set(ps), psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
+                 100_000, "per 100,000 pregnancies reached", lambda inc: headline(ps, inc), "MMS",
+                 {"calibration_clipped_share": float(np.mean(psa.derived["calibration_clipped"]))})
 
 
-def findings(ps: ParameterSet, inc: pd.DataFrame, lam: dict[str, float],
-             acceptability: pd.DataFrame) -> str:
-    """Plain-language findings from the base-case incremental table and the PSA."""
+def headline(ps: ParameterSet, inc: pd.DataFrame) -> list[str]:
+    """Plain-language result of MMS vs IFA from the base-case incremental table."""
     name = ps.unit_name or ps.unit or "this setting"
     m = inc.loc["MMS"]
     lines = [f"In {name}, replacing IFA with MMS for 100,000 pregnancies reached by antenatal care "
@@ -511,11 +439,4 @@ def findings(ps: ParameterSet, inc: pd.DataFrame, lam: dict[str, float],
         lines.append("MMS both saves money and averts DALYs: it dominates IFA.")
     else:
         lines.append("MMS does not avert DALYs in the base case.")
-    on_frontier = [s for s in inc.index if inc.loc[s, "status"] == "non-dominated"]
-    lines.append("Strategies on the efficiency frontier: " + ", ".join(on_frontier) + ".")
-    for label, value in lam.items():
-        best = acceptability[label].idxmax()
-        lines.append(f"At {label} (US${value:,.0f} per DALY), {best} is most often cost-effective "
-                     f"({acceptability.loc[best, label]:.0%} of PSA draws); MMS alone: "
-                     f"{acceptability.loc['MMS', label]:.0%}.")
-    return "\n".join(lines)
+    return lines

@@ -128,3 +128,37 @@ def country_thresholds(gdp_per_capita: float, share_ochalek: float | None = None
     if share_woods is not None:
         out["opportunity cost (Woods 2016, mid)"] = share_woods * gdp_per_capita
     return out
+
+
+def thresholds_for(ps) -> dict[str, float]:
+    """A parameter set's thresholds (US$ per DALY averted, run price year): see
+    :func:`country_thresholds`; needs ``gdp_per_capita``, uses the opportunity-cost shares if set."""
+    get = lambda k: ps[k].value if k in ps else None  # noqa: E731
+    return country_thresholds(ps["gdp_per_capita"].value, get("threshold_share_ochalek2018"),
+                              get("threshold_share_woods2016"))
+
+
+def psa_tables(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray,
+               thresholds: dict[str, float], reference: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PSA summaries from ``(samples, strategies)`` cost and DALY arrays.
+
+    Returns (1) mean and 95% interval of incremental cost and DALYs averted against
+    ``reference``, and (2) the probability that each strategy has the highest net monetary
+    benefit at each named threshold (the acceptability table behind a CEAC)."""
+    cost, dalys = np.atleast_2d(cost), np.atleast_2d(dalys)
+    d_cost = cost - cost[:, [reference]]
+    d_eff = dalys[:, [reference]] - dalys
+    rows = []
+    for j, s in enumerate(strategies):
+        lo_c, hi_c = np.quantile(d_cost[:, j], [0.025, 0.975])
+        lo_e, hi_e = np.quantile(d_eff[:, j], [0.025, 0.975])
+        rows.append({"strategy": s, "incremental_cost_mean": d_cost[:, j].mean(),
+                     "incremental_cost_low": lo_c, "incremental_cost_high": hi_c,
+                     "dalys_averted_mean": d_eff[:, j].mean(), "dalys_averted_low": lo_e,
+                     "dalys_averted_high": hi_e})
+    acc = {}
+    for label, value in thresholds.items():
+        best = np.argmax(nmb(cost, -dalys, value), axis=1)
+        acc[label] = [float(np.mean(best == j)) for j in range(len(strategies))]
+    return (pd.DataFrame(rows).set_index("strategy"),
+            pd.DataFrame(acc, index=pd.Index(list(strategies), name="strategy")))

@@ -6,8 +6,9 @@ atomically, into ``<out>/<run>/<unit>/<scenario>/``:
 * ``parameters.csv``: every input with value, range, distribution, status and citation;
 * ``draws_summary.csv``: mean and 95% interval of the draws of every uncertain input (a check
   that the sampled distributions say what the files say);
-* the antenatal model's results (``antenatal_*.csv``, the PSA as Parquet, the CE plane as PNG
-  and SVG, plain-language findings);
+* each model's results (``antenatal_*``, ``infant_*``, ``continuum_*``: base case, national,
+  incremental analysis, PSA summary and acceptability as CSV, the PSA as Parquet, the CE plane as
+  PNG and SVG, plain-language findings as JSON);
 * ``manifest.json``: seed, draws, data quality, fit warnings, timings, status, files.
 
 ``<out>/<run>/summary.csv`` gathers each job's headline figures.
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model import __version__, antenatal, plots
+from model import __version__, antenatal, continuum, infant
 from model import parameters as P
 from model.io import write_frame, write_json
 
@@ -74,16 +75,16 @@ def run_job(unit: str, scenario: str, draws: int, seed: int, folder: Path,
     sample = ps.sample(draws, seed)
     files = [write_frame(folder / "parameters.csv", ps.table()),
              write_frame(folder / "draws_summary.csv", draws_summary(sample, ps.uncertain))]
-    rep = antenatal.report(ps, draws=draws, seed=seed)
-    files += rep.write(folder)
-    psa = rep.psa
-    cols = list(antenatal.STRATEGIES)
-    fig = plots.ce_plane(antenatal.STRATEGIES,
-                         psa.pivot(index="sample", columns="strategy", values="cost")[cols].to_numpy(),
-                         psa.pivot(index="sample", columns="strategy", values="dalys")[cols].to_numpy(),
-                         thresholds=rep.thresholds, title=f"{ps.unit_name}: strategies vs IFA")
-    files += plots.save(fig, folder / "antenatal_ce_plane")
+    reports = {name: module.report(ps, draws=draws, seed=seed)
+               for name, module in (("antenatal", antenatal), ("infant", infant), ("continuum", continuum))}
+    for name, rep in reports.items():
+        files += rep.write(folder)
+        unit = "per infant" if name == "infant" else "per pregnancy"
+        files += rep.save_ce_plane(folder, f"{ps.unit_name}: {name} strategies", unit)
+    rep = reports["antenatal"]
     mms = rep.incremental.loc["MMS"]
+    mami = reports["infant"].incremental.loc["MAMI"]
+    best = reports["continuum"].incremental
     entry = {
         "unit": unit, "scenario": scenario, "seed": seed, "draws": draws,
         "quality": ps.quality(), "fit_warnings": list(ps.fit_warnings), "status": "ok",
@@ -91,7 +92,10 @@ def run_job(unit: str, scenario: str, draws: int, seed: int, folder: Path,
             "mms_vs_ifa_cost_per_daly_averted": float(mms["cost_per_dalys_averted"]),
             "mms_vs_ifa_lbw_births_averted_per_100k": float(mms["lbw_births_averted"] * 1e5),
             "mms_vs_ifa_infant_deaths_averted_per_100k": float(mms["infant_deaths_averted"] * 1e5),
-            "calibration_clipped_share": rep.clipped_share,
+            "calibration_clipped_share": rep.notes["calibration_clipped_share"],
+            "mami_vs_inpatient_cost_per_1000_infants": float(mami["incremental_cost"] * 1e3),
+            "mami_vs_inpatient_deaths_averted_per_1000_infants": float(mami["deaths_averted"] * 1e3),
+            "continuum_frontier": " -> ".join(best.index[best["status"] == "non-dominated"]),
         },
         "seconds": round(time.perf_counter() - t0, 3),
         "files": sorted(f.name for f in files),

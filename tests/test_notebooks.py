@@ -30,11 +30,11 @@ def test_antenatal_notebook_runs_and_writes_its_results(tmp_path):
         parameters={"country": "ETH", "scenario": "base", "draws": 200, "seed": 3, "output_dir": str(out)},
         kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
     )
-    for name in ("antenatal_incremental.csv", "antenatal_base_per_100k.csv", "antenatal_psa.parquet",
+    for name in ("antenatal_incremental.csv", "antenatal_base.csv", "antenatal_psa.parquet",
                  "antenatal_ce_plane.png", "antenatal_ce_plane.svg", "antenatal_findings.json"):
         assert (out / name).stat().st_size > 0, name
     # the notebook's numbers are the model's numbers
-    written = pd.read_csv(out / "antenatal_base_per_100k.csv").set_index("strategy")
+    written = pd.read_csv(out / "antenatal_base.csv").set_index("strategy")
     expected = antenatal.run_set(P.load("ETH", "base")).summary() * 100_000
     pd.testing.assert_series_equal(written["dalys"], expected["dalys"], check_names=False)
     assert len(pd.read_parquet(out / "antenatal_psa.parquet")) == 200 * len(antenatal.STRATEGIES)

@@ -1,0 +1,179 @@
+"""The mother-infant continuum: antenatal supplement x care for at-risk infants, on one frontier.
+
+MMS lowers low birthweight; fewer LBW babies means fewer small and nutritionally at-risk infants
+under 6 months, so the supplement choice changes the size of the infant-care programme. The
+combined strategies are ``supplement + care`` (``IFA + inpatient`` is the status quo).
+
+Link (evidence note ``mami_evidence.md`` section 6c). The at-risk share of live births is
+``L p1 + (1 - L) p0`` with ``L`` the LBW share, and the odds of being at risk ``or_at_risk_lbw``
+times higher for LBW babies (``p1``). ``p0`` is solved so that the status quo (IFA, the country's
+LBW prevalence) reproduces ``p_at_risk_u6m``; each supplement's LBW share, from the antenatal
+model, then gives its at-risk share. Identified at-risk infants per pregnancy =
+live births x at-risk share x ``p_identified``.
+
+Double counting. The antenatal model reproduces the country's infant mortality, which already
+includes the deaths of at-risk infants under today's care (inpatient referral, the status quo).
+So the continuum takes all deaths, DALYs and antenatal costs from the antenatal model, adds the
+infant-care costs of every identified at-risk infant under the chosen care strategy, and adds only
+the *change* in infant deaths and DALYs that the chosen care makes relative to inpatient care.
+Nothing the antenatal model counts is counted again; fewer at-risk infants under MMS lower the
+infant-care bill and shrink (or grow) MAMI's gain in proportion.
+
+Units: per pregnancy reached by antenatal care (``summary(100_000)`` per 100,000), and per year
+nationally (pregnancies reached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model import antenatal, infant
+from model.parameters import ParameterSet, Settings
+
+SUPPLEMENTS = ("IFA", "MMS")
+CARE = infant.STRATEGIES
+STATUS_QUO = "IFA + inpatient"
+OUTCOMES = ("cost", "cost_provider", "cost_household", "dalys", "infant_deaths", "stillbirths",
+            "lbw_births", "at_risk_identified", "infant_care_cost", "care_deaths_averted")
+REQUIRED = sorted(set(antenatal.REQUIRED) | set(infant.REQUIRED) | {"or_at_risk_lbw"})
+
+
+def strategies(supplements: Sequence[str] = SUPPLEMENTS) -> list[str]:
+    """Combined strategy labels, supplement-major: ``IFA + inpatient``, ``IFA + MAMI``, ..."""
+    return [f"{s} + {c}" for s in supplements for c in CARE]
+
+
+def baseline_risk_non_lbw(prevalence, lbw, odds_ratio) -> np.ndarray:
+    """Risk ``p0`` of non-LBW babies such that ``lbw p1 + (1 - lbw) p0 = prevalence`` with
+    ``odds(p1) = odds_ratio x odds(p0)``: the positive root of
+    ``(1-L)(o-1) p0^2 + [L o + 1 - L - prevalence (o-1)] p0 - prevalence = 0``."""
+    prev, lbw, o = (np.asarray(x, dtype=float) for x in (prevalence, lbw, odds_ratio))
+    a = (1 - lbw) * (o - 1)
+    b = lbw * o + 1 - lbw - prev * (o - 1)
+    safe_a = np.where(np.abs(a) > 1e-12, a, 1.0)
+    root = (-b + np.sqrt(b * b + 4 * safe_a * prev)) / (2 * safe_a)
+    return np.where(np.abs(a) > 1e-12, root, prev / b)
+
+
+def risk_lbw(p0, odds_ratio) -> np.ndarray:
+    """Risk of LBW babies given the non-LBW risk and the odds ratio."""
+    p0, o = np.asarray(p0, dtype=float), np.asarray(odds_ratio, dtype=float)
+    return o * p0 / (1 - p0 + o * p0)
+
+
+@dataclass(frozen=True)
+class ContinuumResult:
+    """``outcomes[name]``: ``(*samples, n strategies)`` per pregnancy reached."""
+
+    outcomes: dict[str, np.ndarray]
+    strategies: list[str]
+    pregnancies_reached: np.ndarray
+    antenatal: antenatal.AntenatalResult
+    infant: infant.InfantResult
+
+    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
+        """Mean outcomes per strategy (rows) times ``scale``."""
+        n = len(self.strategies)
+        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
+        return pd.DataFrame(data, index=pd.Index(self.strategies, name="strategy"))
+
+    def national(self) -> pd.DataFrame:
+        """Mean outcomes for the country's annual pregnancies reached by antenatal care."""
+        n = len(self.strategies)
+        data = {k: (np.asarray(v) * self.pregnancies_reached[..., None]).reshape(-1, n).mean(axis=0)
+                for k, v in self.outcomes.items()}
+        return pd.DataFrame(data, index=pd.Index(self.strategies, name="strategy"))
+
+    def long(self) -> pd.DataFrame:
+        """Tidy per-sample outcomes: sample, strategy, one column per outcome."""
+        n = len(self.strategies)
+        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
+        m = next(iter(flat.values())).shape[0]
+        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(self.strategies, m)}
+        frame.update({k: v.ravel() for k, v in flat.items()})
+        return pd.DataFrame(frame)
+
+
+def combine(p: Mapping[str, np.ndarray], ante: antenatal.AntenatalResult, inf: infant.InfantResult,
+            supplements: Sequence[str] = SUPPLEMENTS) -> dict[str, np.ndarray]:
+    """Per-pregnancy outcomes of every ``supplement + care`` strategy from the two models' results
+    for the same parameter draws (see the module docstring for the rules)."""
+    a = {k: np.asarray(v) for k, v in ante.outcomes.items()}
+    i = {k: np.asarray(v) for k, v in inf.outcomes.items()}
+    idx = {s: antenatal.STRATEGIES.index(s) for s in supplements}
+    sq = antenatal.STRATEGIES.index(antenatal.STATUS_QUO)
+    lbw_share = a["lbw_births"] / a["live_births"]
+    p0 = baseline_risk_non_lbw(p["p_at_risk_u6m"], lbw_share[..., sq], p["or_at_risk_lbw"])
+    p1 = risk_lbw(p0, p["or_at_risk_lbw"])
+    ref_care = CARE.index(infant.STATUS_QUO)
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in OUTCOMES}
+    for s in supplements:
+        j = idx[s]
+        at_risk = lbw_share[..., j] * p1 + (1 - lbw_share[..., j]) * p0
+        identified = a["live_births"][..., j] * at_risk * np.asarray(p["p_identified"], dtype=float)
+        for c in range(len(CARE)):
+            extra_dalys = i["dalys"][..., c] - i["dalys"][..., ref_care]
+            extra_deaths = i["deaths"][..., c] - i["deaths"][..., ref_care]
+            cols["cost_provider"].append(a["cost_provider"][..., j] + identified * i["cost_provider"][..., c])
+            cols["cost_household"].append(a["cost_household"][..., j]
+                                          + identified * i["cost_household"][..., c])
+            cols["cost"].append(a["cost"][..., j] + identified * i["cost"][..., c])
+            cols["infant_care_cost"].append(identified * i["cost"][..., c])
+            cols["dalys"].append(a["dalys"][..., j] + identified * extra_dalys)
+            cols["infant_deaths"].append(a["infant_deaths"][..., j] + identified * extra_deaths)
+            cols["care_deaths_averted"].append(-identified * extra_deaths)
+            cols["stillbirths"].append(a["stillbirths"][..., j])
+            cols["lbw_births"].append(a["lbw_births"][..., j])
+            cols["at_risk_identified"].append(identified)
+    return {k: np.stack(np.broadcast_arrays(*v), axis=-1) for k, v in cols.items()}
+
+
+def run(p: Mapping[str, np.ndarray], settings: Settings, supplements: Sequence[str] = SUPPLEMENTS
+        ) -> ContinuumResult:
+    """Run both models on the same parameters and combine them."""
+    missing = [k for k in REQUIRED if k not in p]
+    if missing:
+        raise KeyError(f"continuum: missing parameters {missing}")
+    ante = antenatal.run(p, settings)
+    inf = infant.run(p, settings)
+    return ContinuumResult(combine(p, ante, inf, supplements), strategies(supplements),
+                           ante.pregnancies_reached, ante, inf)
+
+
+def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,
+            supplements: Sequence[str] = SUPPLEMENTS) -> ContinuumResult:
+    """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
+    ps.require(REQUIRED, "the continuum model")
+    p = ps.base() if draws is None else ps.sample(draws, seed)
+    return run(p, ps.settings, supplements)
+
+
+AVERTED = ("dalys", "infant_deaths", "stillbirths", "lbw_births")
+
+
+def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
+    """All four ``supplement + care`` strategies on one frontier, per 100,000 pregnancies (a
+    :class:`model.report.Report` with file prefix ``continuum``)."""
+    from model import cea
+    from model.report import build
+
+    base = run_set(ps)
+    psa = run_set(ps, draws=draws, seed=seed)
+
+    def headline(inc: pd.DataFrame) -> list[str]:
+        name = ps.unit_name or ps.unit or "this setting"
+        both = inc.loc["MMS + MAMI"]
+        identified = base.summary()["at_risk_identified"]
+        fewer = (identified["IFA + inpatient"] - identified["MMS + inpatient"]) * 1e5
+        return [f"In {name}, per 100,000 pregnancies reached, MMS would mean about {fewer:,.0f} fewer "
+                "identified at-risk infants to care for; MMS with MAMI community care would avert "
+                f"{both['dalys_averted'] * 1e5:,.0f} DALYs and {both['infant_deaths_averted'] * 1e5:,.0f} "
+                "infant deaths compared with IFA and inpatient care, for "
+                f"US${both['incremental_cost'] * 1e5:,.0f}."]
+
+    return build("continuum", base, psa, base.strategies, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
+                 100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI")
