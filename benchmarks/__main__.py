@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from model import antenatal
+from model import antenatal, continuum, infant
 from model import parameters as P
 
 
@@ -38,6 +38,15 @@ def bench_antenatal(ps: P.ParameterSet, draws: int) -> float:
     """The antenatal model end to end (sampling + calibration + tree), four strategies."""
     dt = _best_of(lambda: antenatal.run_set(ps, draws=draws, seed=1), repeat=2)
     print(f"antenatal  4 strategies x {draws:>7,} draws (incl. sampling): {dt:7.3f} s")
+    return dt
+
+
+def bench_model(name: str, module, ps: P.ParameterSet, draws: int) -> float:
+    """A model end to end (sampling included), timed, with the growth in peak memory."""
+    before = _peak_mb()
+    dt = _best_of(lambda: module.run_set(ps, draws=draws, seed=1), repeat=2)
+    print(f"{name:10} {draws:>7,} draws (incl. sampling): {dt:7.3f} s; "
+          f"peak RSS so far {_peak_mb():.0f} MB (+{_peak_mb() - before:.0f})")
     return dt
 
 
@@ -69,6 +78,9 @@ def main() -> None:
         if n == 100_000:
             t100k = dt
     bench_antenatal_loop(ps, args.loop, t100k)
+    for n in args.draws:
+        bench_model("infant", infant, ps, n)
+        bench_model("continuum", continuum, ps, n)
     print(f"peak resident memory of this process: {_peak_mb():.0f} MB")
 
 

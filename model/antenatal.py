@@ -395,7 +395,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> AntenatalResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
     ps.require(REQUIRED, "the antenatal model")
-    p = ps.base() if draws is None else ps.sample(draws, seed)
+    p = ps.base() if draws is None else ps.sample(draws, seed, names=REQUIRED)
     return run(p, ps.settings)
 
 

@@ -148,7 +148,7 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,
             supplements: Sequence[str] = SUPPLEMENTS) -> ContinuumResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
     ps.require(REQUIRED, "the continuum model")
-    p = ps.base() if draws is None else ps.sample(draws, seed)
+    p = ps.base() if draws is None else ps.sample(draws, seed, names=REQUIRED)
     return run(p, ps.settings, supplements)
 
 

@@ -301,7 +301,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> InfantResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
     ps.require(REQUIRED, "the infant model")
-    p = ps.base() if draws is None else ps.sample(draws, seed)
+    p = ps.base() if draws is None else ps.sample(draws, seed, names=REQUIRED)
     return run(p, ps.settings)
 
 

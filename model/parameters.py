@@ -431,9 +431,12 @@ class ParameterSet:
         """Names of parameters that are not fixed, in file order."""
         return [k for k, d in self.dists.items() if d.family != "fixed"]
 
-    def sample(self, n: int, seed: int, start: int = 0) -> dict[str, np.ndarray]:
-        """Draws ``start .. start+n-1`` of every parameter, shape ``(n,)``; fixed ones repeated."""
-        return sample_distributions(self.dists, n, seed, start)
+    def sample(self, n: int, seed: int, start: int = 0,
+               names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """Draws ``start .. start+n-1`` of every parameter (or only ``names``), shape ``(n,)``;
+        fixed ones repeated. A parameter's draws do not depend on which others are drawn."""
+        dists = self.dists if names is None else {k: self.dists[k] for k in names}
+        return sample_distributions(dists, n, seed, start)
 
     def require(self, names: Iterable[str], what: str) -> None:
         """Raise :class:`ParameterError` naming every missing parameter that ``what`` needs."""

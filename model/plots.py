@@ -60,3 +60,19 @@ def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, ref
     ax.set_title(title)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def trace(trace: np.ndarray, strategies: Sequence[str], states: Sequence[str], start_week: int = 0):
+    """Markov trace per strategy: ``trace`` is ``(strategies, points, states)``; one panel each,
+    a line per state (different line styles for greyscale)."""
+    styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)))
+    fig, axes = plt.subplots(1, len(strategies), figsize=(5 * len(strategies), 4), sharey=True)
+    weeks = start_week + np.arange(trace.shape[1])
+    for ax, name, tr in zip(np.atleast_1d(axes), strategies, trace, strict=True):
+        for k, state in enumerate(states):
+            ax.plot(weeks, tr[:, k], ls=styles[k % len(styles)], label=state)
+        ax.set_title(name)
+        ax.set_xlabel("age (weeks)")
+    np.atleast_1d(axes)[0].set_ylabel("share of the cohort")
+    np.atleast_1d(axes)[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig

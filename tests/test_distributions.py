@@ -151,3 +151,14 @@ def test_scaling_a_distribution_scales_its_quantiles():
                            ("uniform", 2, 1, 3)]:
         d = D.fit(fam, v, lo, hi)
         np.testing.assert_allclose(d.scaled(1.4).interval(), np.array(d.interval()) * 1.4)
+
+
+def test_drawing_a_subset_gives_the_same_draws():
+    from model import parameters as P
+
+    ps = P.load("BGD", "base")
+    full = ps.sample(500, seed=4)
+    part = ps.sample(500, seed=4, names=["rr_lbw_mms", "nmr"])
+    assert set(part) == {"rr_lbw_mms", "nmr"}
+    for k in part:
+        np.testing.assert_array_equal(part[k], full[k])

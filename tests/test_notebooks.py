@@ -39,3 +39,21 @@ def test_antenatal_notebook_runs_and_writes_its_results(tmp_path):
     pd.testing.assert_series_equal(written["dalys"], expected["dalys"], check_names=False)
     assert len(pd.read_parquet(out / "antenatal_psa.parquet")) == 200 * len(antenatal.STRATEGIES)
     assert not list(out.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("name,prefix,extra", [
+    ("02_infant_inpatient_vs_mami.ipynb", "infant", ["infant_trace.png"]),
+    ("03_continuum.ipynb", "continuum", []),
+])
+def test_infant_and_continuum_notebooks_run(tmp_path, name, prefix, extra):
+    out = tmp_path / "out"
+    pm.execute_notebook(
+        str(NOTEBOOKS[0].parent / name), str(tmp_path / "run.ipynb"),
+        parameters={"country": "KEN", "scenario": "base", "draws": 150, "seed": 5, "output_dir": str(out)},
+        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+    )
+    for f in [f"{prefix}_base.csv", f"{prefix}_incremental.csv", f"{prefix}_psa.parquet",
+              f"{prefix}_ce_plane.svg", f"{prefix}_findings.json", *extra]:
+        assert (out / f).stat().st_size > 0, f
+    findings = json.loads((out / f"{prefix}_findings.json").read_text())
+    assert "Kenya" in findings["findings"]
