@@ -76,3 +76,60 @@ def trace(trace: np.ndarray, strategies: Sequence[str], states: Sequence[str], s
     np.atleast_1d(axes)[0].set_ylabel("share of the cohort")
     np.atleast_1d(axes)[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
+
+
+def tornado(table, value: str = "inmb", top: int = 15, title: str = ""):
+    """Tornado diagram from :func:`model.uncertainty.one_way`: bars from the low-input to the
+    high-input result around the base case, largest swing on top (hatched bar = high input)."""
+    t = table.head(top).iloc[::-1]
+    base = float(t[f"{value}_base"].iloc[0])
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.5))
+    y = np.arange(len(t))
+    ax.barh(y, t[f"{value}_low"] - base, left=base, color="0.75", edgecolor="black", label="input at low")
+    ax.barh(y, t[f"{value}_high"] - base, left=base, color="white", edgecolor="black", hatch="//",
+            label="input at high")
+    ax.axvline(base, color="black", lw=0.8)
+    labels = [f"{k} ({lo:.3g} to {hi:.3g})" for k, lo, hi in zip(t.index, t["low"], t["high"], strict=True)]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(value.replace("_", " "))
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def curves(frame, ylabel: str, title: str = "", xlabel: str = "threshold (US$ per DALY averted)"):
+    """One line per column of ``frame`` against its index (CEACs, expected loss, EVPI ...)."""
+    styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for k, col in enumerate(frame.columns):
+        ax.plot(frame.index, frame[col], ls=styles[k % len(styles)], label=str(col))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def heatmap(grid, title: str = "", label: str = "INMB (US$)"):
+    """Two-way sensitivity: a grid (rows y, columns x) as a heat map with the zero contour."""
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    x, y = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
+    mesh = ax.pcolormesh(x, y, grid.to_numpy(), shading="auto", cmap="Greys")
+    if grid.to_numpy().min() < 0 < grid.to_numpy().max():
+        ax.contour(x, y, grid.to_numpy(), levels=[0.0], colors="black", linewidths=1.5)
+    fig.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlabel(grid.columns.name)
+    ax.set_ylabel(grid.index.name)
+    ax.set_title(title)
+    return fig
+
+
+def bars(series, xlabel: str, title: str = ""):
+    """Horizontal bars of a series (e.g. EVPPI by input), largest on top."""
+    s = series.sort_values()
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.5))
+    ax.barh(np.arange(len(s)), s.to_numpy(), color="0.6", edgecolor="black")
+    ax.set_yticks(np.arange(len(s)), s.index, fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return fig

@@ -1,0 +1,303 @@
+"""Deterministic and probabilistic sensitivity analysis, and the value of information.
+
+Every analysis calls the same model through an *evaluator*: a function from a parameter mapping
+(arrays over a leading row axis) to ``(cost, dalys)`` arrays of shape ``(rows, strategies)``. One
+call evaluates all rows at once, so a tornado, a threshold search or a PSA is a handful of
+vectorised model runs, never a loop over samples.
+
+Net benefit is monetary: ``NMB = threshold x (-DALYs) - cost``, so strategies averting DALYs gain.
+
+* :func:`one_way` (tornado) and :func:`two_way` (heat map) vary inputs between their stated low and
+  high values (or their distribution's 95% interval) with the others at base values.
+* :func:`threshold_search` finds where an outcome crosses zero as one input moves (grid, then
+  vectorised bisection), and says so when there is no crossing in range.
+* :func:`psa` draws and runs in chunks with identical results for any chunking.
+* :func:`ceac`, :func:`ceaf` (optimal strategy by *expected* net benefit, with its probability of
+  being cost-effective: not the upper envelope of the CEACs), :func:`expected_loss`,
+  :func:`evpi`, :func:`population_evpi`.
+* :func:`evppi`: Strong, Oakley & Brennan (2014) nonparametric regression of each strategy's
+  incremental net benefit on the inputs of interest, using the PSA sample only. The regression is
+  least squares on a natural-cubic-spline basis of each input's ranks (tensor products for groups
+  of up to three inputs, additive splines plus pairwise products beyond). Cost and DALY increments
+  are regressed once each; net benefit is linear in the threshold, so a whole threshold grid
+  costs nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from model.parameters import ParameterSet
+
+Evaluator = Callable[[Mapping[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
+
+
+def evaluator(module, settings, **kwargs) -> Evaluator:
+    """Wrap a model module (``antenatal``, ``infant``, ``continuum``) as an evaluator."""
+
+    def evaluate(p: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        out = module.run(p, settings, **kwargs).outcomes
+        return np.asarray(out["cost"]), np.asarray(out["dalys"])
+
+    return evaluate
+
+
+def net_benefit(cost: np.ndarray, dalys: np.ndarray, threshold) -> np.ndarray:
+    """``threshold x (-DALYs) - cost``; a vector of thresholds adds a trailing axis."""
+    lam = np.asarray(threshold, dtype=float)
+    if lam.ndim:
+        return lam * (-dalys[..., None]) - cost[..., None]
+    return lam * (-dalys) - cost
+
+
+def _rows(base: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    return {k: np.full(n, float(v)) for k, v in base.items()}
+
+
+def ranges(ps: ParameterSet, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Low and high value of each uncertain input: the stated range, else the 95% interval."""
+    rows = []
+    for k in names if names is not None else ps.uncertain:
+        p, d = ps[k], ps.dists[k]
+        lo, hi = (p.low, p.high) if p.low is not None and p.high is not None else d.interval(0.95)
+        rows.append({"parameter": k, "base": p.value, "low": lo, "high": hi})
+    return pd.DataFrame(rows).set_index("parameter")
+
+
+def one_way(ps: ParameterSet, evaluate: Evaluator, threshold: float, comparator: int,
+            reference: int = 0, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Tornado table: INMB, ICER and DALYs averted of ``comparator`` vs ``reference`` with each
+    input at its low and its high value, sorted by the swing in INMB (largest first)."""
+    rng = ranges(ps, names)
+    base = ps.base()
+    n = len(rng)
+    p = _rows(base, 2 * n + 1)  # row 0: base case; 1..n: lows; n+1..2n: highs
+    for i, k in enumerate(rng.index):
+        p[k][1 + i], p[k][1 + n + i] = rng.loc[k, "low"], rng.loc[k, "high"]
+    cost, dalys = evaluate(p)
+    d_cost = cost[:, comparator] - cost[:, reference]
+    d_eff = dalys[:, reference] - dalys[:, comparator]
+    inmb = threshold * d_eff - d_cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icer = np.where(d_eff != 0, d_cost / d_eff, np.nan)
+    out = rng.copy()
+    for label, values in (("inmb", inmb), ("icer", icer), ("dalys_averted", d_eff)):
+        out[f"{label}_low"] = values[1 : n + 1]
+        out[f"{label}_high"] = values[n + 1 :]
+        out[f"{label}_base"] = values[0]
+    out["inmb_swing"] = np.abs(out["inmb_high"] - out["inmb_low"])
+    return out.sort_values("inmb_swing", ascending=False)
+
+
+def two_way(ps: ParameterSet, evaluate: Evaluator, x: str, y: str, threshold: float, comparator: int,
+            reference: int = 0, points: int = 21) -> pd.DataFrame:
+    """INMB of ``comparator`` vs ``reference`` over a grid of two inputs (a heat map's data):
+    rows ``y`` values, columns ``x`` values."""
+    rng = ranges(ps, [x, y])
+    xs = np.linspace(rng.loc[x, "low"], rng.loc[x, "high"], points)
+    ys = np.linspace(rng.loc[y, "low"], rng.loc[y, "high"], points)
+    gx, gy = np.meshgrid(xs, ys)
+    p = _rows(ps.base(), gx.size)
+    p[x], p[y] = gx.ravel(), gy.ravel()
+    cost, dalys = evaluate(p)
+    d_cost = cost[:, comparator] - cost[:, reference]
+    inmb = threshold * (dalys[:, reference] - dalys[:, comparator]) - d_cost
+    return pd.DataFrame(inmb.reshape(gx.shape), index=pd.Index(ys, name=y), columns=pd.Index(xs, name=x))
+
+
+def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparator: int,
+                     reference: int = 0, threshold: float | None = None, low: float | None = None,
+                     high: float | None = None, grid: int = 65, iterations: int = 60) -> pd.DataFrame:
+    """Values of input ``name`` at which the decision changes between ``comparator`` and
+    ``reference``: where INMB at ``threshold`` crosses zero (or, with ``threshold=None``, where
+    the incremental cost does: cost neutrality). Returns one row per crossing in [low, high]
+    (default: the input's range), or one row with ``root = NaN`` and a note when there is none."""
+    rng = ranges(ps, [name])
+    lo = rng.loc[name, "low"] if low is None else low
+    hi = rng.loc[name, "high"] if high is None else high
+    base = ps.base()
+
+    def f(values: np.ndarray) -> np.ndarray:
+        p = _rows(base, values.size)
+        p[name] = values
+        cost, dalys = evaluate(p)
+        d_cost = cost[:, comparator] - cost[:, reference]
+        if threshold is None:
+            return d_cost
+        return threshold * (dalys[:, reference] - dalys[:, comparator]) - d_cost
+
+    xs = np.linspace(lo, hi, grid)
+    ys = f(xs)
+    brackets = np.flatnonzero(np.sign(ys[:-1]) * np.sign(ys[1:]) < 0)
+    exact = np.flatnonzero(ys == 0)
+    what = "incremental cost" if threshold is None else f"INMB at {threshold:,.0f} per DALY"
+    if brackets.size == 0 and exact.size == 0:
+        return pd.DataFrame([{"parameter": name, "root": np.nan, "low": lo, "high": hi,
+                              "note": f"no threshold in range: {what} keeps one sign "
+                                      f"({ys.min():.4g} to {ys.max():.4g})"}])
+    a, b = xs[brackets], xs[brackets + 1]
+    fa = ys[brackets]
+    for _ in range(iterations):  # all brackets bisected together: one model call per iteration
+        mid = (a + b) / 2
+        fm = f(mid)
+        left = np.sign(fm) == np.sign(fa)
+        a, fa = np.where(left, mid, a), np.where(left, fm, fa)
+        b = np.where(left, b, mid)
+    roots = np.sort(np.concatenate([(a + b) / 2, xs[exact]]))
+    return pd.DataFrame([{"parameter": name, "root": r, "low": lo, "high": hi, "note": f"{what} = 0"}
+                         for r in roots])
+
+
+def psa(ps: ParameterSet, evaluate: Evaluator, draws: int, seed: int, chunk: int | None = None,
+        names: Sequence[str] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Draw ``draws`` samples and evaluate them in chunks of ``chunk`` (default: all at once).
+    Results are identical for any chunking: draws are keyed by parameter name and index."""
+    chunk = chunk or draws
+    params, costs, effects = [], [], []
+    for start in range(0, draws, chunk):
+        p = ps.sample(min(chunk, draws - start), seed, start=start, names=names)
+        c, e = evaluate(p)
+        params.append(p)
+        costs.append(c)
+        effects.append(e)
+    merged = {k: np.concatenate([p[k] for p in params]) for k in params[0]}
+    return merged, np.concatenate(costs), np.concatenate(effects)
+
+
+def ceac(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
+         ) -> pd.DataFrame:
+    """Probability that each strategy has the highest net benefit, per threshold (rows)."""
+    nb = net_benefit(cost, dalys, np.asarray(grid))  # (n, S, L)
+    best = np.argmax(nb, axis=1)  # (n, L)
+    probs = np.stack([(best == j).mean(axis=0) for j in range(cost.shape[1])], axis=-1)
+    return pd.DataFrame(probs, index=pd.Index(grid, name="threshold"), columns=list(strategies))
+
+
+def ceaf(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
+         ) -> pd.DataFrame:
+    """Cost-effectiveness acceptability frontier: per threshold, the strategy with the highest
+    *expected* net benefit and the probability that it is the most cost-effective."""
+    grid = np.asarray(grid, dtype=float)
+    nb = net_benefit(cost, dalys, grid)
+    optimal = np.argmax(nb.mean(axis=0), axis=0)  # (L,)
+    acc = ceac(cost, dalys, grid, strategies).to_numpy()
+    return pd.DataFrame({"optimal": [strategies[j] for j in optimal],
+                         "probability_cost_effective": acc[np.arange(grid.size), optimal]},
+                        index=pd.Index(grid, name="threshold"))
+
+
+def expected_loss(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
+                  ) -> pd.DataFrame:
+    """Expected loss of choosing each strategy: mean over draws of (best NB - its NB)."""
+    nb = net_benefit(cost, dalys, np.asarray(grid))
+    loss = (nb.max(axis=1, keepdims=True) - nb).mean(axis=0)  # (S, L)
+    return pd.DataFrame(loss.T, index=pd.Index(grid, name="threshold"), columns=list(strategies))
+
+
+def evpi(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float]) -> pd.Series:
+    """Per-decision EVPI = E[max_d NB] - max_d E[NB], per threshold (same units as costs)."""
+    nb = net_benefit(cost, dalys, np.asarray(grid))
+    value = nb.max(axis=1).mean(axis=0) - nb.mean(axis=0).max(axis=0)
+    return pd.Series(value, index=pd.Index(grid, name="threshold"), name="evpi")
+
+
+def population_evpi(per_decision: pd.Series | np.ndarray, annual_population: float, years: int,
+                    rate: float) -> pd.Series | np.ndarray:
+    """Scale per-decision EVPI by the discounted number of decisions over ``years``:
+    ``sum_{t=0}^{years-1} annual_population / (1 + rate)^t``."""
+    factor = sum(annual_population / (1 + rate) ** t for t in range(years))
+    return per_decision * factor
+
+
+# ------------------------------------------------------------------------------ EVPPI
+def _spline_basis(x: np.ndarray, knots: int) -> np.ndarray:
+    """Natural cubic regression spline basis (truncated-power form, Hastie et al. 2009 eq 5.4-5.5)
+    of ``x`` on its rank scale, with ``knots`` knots at quantiles: ``knots - 1`` columns."""
+    u = (np.argsort(np.argsort(x, kind="stable"), kind="stable") + 0.5) / x.size
+    k = np.quantile(u, np.linspace(0.05, 0.95, knots))
+
+    def d(j: int) -> np.ndarray:
+        return (np.maximum(u - k[j], 0) ** 3 - np.maximum(u - k[-1], 0) ** 3) / (k[-1] - k[j])
+
+    cols = [u] + [d(j) - d(knots - 2) for j in range(knots - 2)]
+    b = np.column_stack(cols)
+    return (b - b.mean(axis=0)) / np.where(b.std(axis=0) > 0, b.std(axis=0), 1.0)
+
+
+def _design(columns: Sequence[np.ndarray], knots: int) -> np.ndarray:
+    bases = [_spline_basis(c, knots) for c in columns]
+    parts = [np.ones((columns[0].size, 1)), *bases]
+    if 1 < len(bases) <= 3:
+        for i, j in combinations(range(len(bases)), 2):
+            parts.append(np.einsum("ni,nj->nij", bases[i], bases[j]).reshape(columns[0].size, -1))
+        if len(bases) == 3:
+            parts.append(np.einsum("ni,nj,nk->nijk", *bases).reshape(columns[0].size, -1))
+    elif len(bases) > 3:
+        lin = [b[:, :1] for b in bases]
+        for i, j in combinations(range(len(lin)), 2):
+            parts.append(lin[i] * lin[j])
+    return np.hstack(parts)
+
+
+def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float],
+          inputs: Mapping[str, Sequence[str]], reference: int = 0, knots: int = 5) -> pd.DataFrame:
+    """EVPPI per input set (rows: ``inputs`` names, each a list of parameter names) and threshold
+    (columns), from the PSA sample by regression (Strong, Oakley & Brennan 2014)::
+
+        EVPPI = mean_i max_d g_d(phi_i) - max_d mean_i g_d(phi_i)
+
+    with ``g_d`` the fitted incremental net benefit of strategy ``d`` against ``reference``.
+    Inputs with no variation (fixed) contribute nothing and get EVPPI 0. Regression error can push
+    an estimate a little outside [0, EVPI]: estimates are clipped to that range and the frame's
+    ``attrs["clipped"]`` lists (input set, threshold, raw value) for every clip, so a check can
+    tell a rounding-size clip from a bad fit.
+    """
+    grid = np.asarray(grid, dtype=float)
+    d_cost = cost - cost[:, [reference]]
+    d_eff = dalys[:, [reference]] - dalys
+    others = [j for j in range(cost.shape[1]) if j != reference]
+    y = np.hstack([d_cost[:, others], d_eff[:, others]])  # (n, 2(S-1))
+    rows = {}
+    for label, members in inputs.items():
+        cols = [np.asarray(params[m], dtype=float) for m in members]
+        cols = [c for c in cols if np.ptp(c) > 0]
+        if not cols:
+            rows[label] = np.zeros(grid.size)
+            continue
+        x = _design(cols, knots)
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        fit = x @ coef
+        s = len(others)
+        g_cost, g_eff = fit[:, :s], fit[:, s:]
+        g = grid[None, None, :] * g_eff[..., None] - g_cost[..., None]  # (n, S-1, L)
+        g = np.concatenate([np.zeros((g.shape[0], 1, grid.size)), g], axis=1)  # reference: 0
+        rows[label] = g.max(axis=1).mean(axis=0) - np.maximum(g.mean(axis=0).max(axis=0), 0.0)
+    total = evpi(cost, dalys, grid).to_numpy()
+    clipped = []
+    for label, raw in rows.items():
+        bad = (raw < 0) | (raw > total)
+        clipped += [(label, float(grid[i]), float(raw[i])) for i in np.flatnonzero(bad)]
+        rows[label] = np.clip(raw, 0.0, total)
+    out = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T
+    out.attrs["clipped"] = clipped
+    return out
+
+
+def scenario_table(ps_by_scenario: Mapping[str, ParameterSet], module, reference: str,
+                   comparator: str) -> pd.DataFrame:
+    """Every scenario's base case side by side: costs, DALYs, increments and ICER of
+    ``comparator`` vs ``reference`` (per unit of the model's summary)."""
+    rows = []
+    for name, ps in ps_by_scenario.items():
+        s = module.run_set(ps).summary()
+        d_cost = s.loc[comparator, "cost"] - s.loc[reference, "cost"]
+        d_eff = s.loc[reference, "dalys"] - s.loc[comparator, "dalys"]
+        rows.append({"scenario": name, "description": ps.scenario_description,
+                     "cost_reference": s.loc[reference, "cost"], "cost_comparator": s.loc[comparator, "cost"],
+                     "incremental_cost": d_cost, "dalys_averted": d_eff,
+                     "icer": d_cost / d_eff if d_eff != 0 else np.nan})
+    return pd.DataFrame(rows).set_index("scenario")

@@ -1,0 +1,159 @@
+"""Sensitivity analysis and value of information: hand-computed toys and the real models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import antenatal, continuum, gsa
+from model import parameters as P
+from model import uncertainty as U
+from model.distributions import salib_problem
+
+
+def toy_evaluator(p):
+    """Two strategies; the second costs 10 x cost_visit + 100 x p_event and averts rr_effect DALYs."""
+    n = np.shape(p["cost_visit"])[0]
+    cost = np.column_stack([np.zeros(n), 10 * p["cost_visit"] + 100 * p["p_event"]])
+    dalys = np.column_stack([np.ones(n), 1 - p["rr_effect"]])
+    return cost, dalys
+
+
+def test_ceac_columns_sum_to_one_and_ceaf_follows_expected_nmb():
+    rng = np.random.default_rng(0)
+    cost = rng.gamma(2, 50, size=(4000, 3)) * [1, 1.5, 2]
+    dalys = rng.gamma(5, 0.2, size=(4000, 3)) * [1, 0.9, 0.7]
+    grid = np.linspace(0, 2000, 21)
+    c = U.ceac(cost, dalys, grid, ["a", "b", "c"])
+    np.testing.assert_allclose(c.sum(axis=1), 1.0)
+    f = U.ceaf(cost, dalys, grid, ["a", "b", "c"])
+    for lam in grid:
+        nb = (lam * -dalys - cost).mean(axis=0)
+        assert f.loc[lam, "optimal"] == "abc"[int(np.argmax(nb))]
+
+
+def test_ceaf_is_not_the_upper_envelope_of_the_ceac():
+    """B beats A in 90% of draws by 1, and loses by 20 in 10%: B is usually best but A has the
+    higher expected net benefit, so the frontier picks A with probability 0.1."""
+    n = 1000
+    cost = np.zeros((n, 2))
+    cost[:, 1] = np.where(np.arange(n) < 900, -1.0, 20.0)
+    dalys = np.zeros((n, 2))
+    c = U.ceac(cost, dalys, [0.0], ["A", "B"])
+    f = U.ceaf(cost, dalys, [0.0], ["A", "B"])
+    assert c.loc[0.0, "B"] == pytest.approx(0.9)
+    assert f.loc[0.0, "optimal"] == "A" and f.loc[0.0, "probability_cost_effective"] == pytest.approx(0.1)
+
+
+def test_evpi_by_hand():
+    # NB_A = 0; NB_B = +10 or -4 with equal chance: E[max] = 5, max E = 3, EVPI = 2
+    cost = np.array([[0.0, -10.0], [0.0, 4.0]] * 50)
+    dalys = np.zeros_like(cost)
+    assert U.evpi(cost, dalys, [0.0]).iloc[0] == pytest.approx(2.0)
+    loss = U.expected_loss(cost, dalys, [0.0], ["A", "B"])
+    assert loss.loc[0.0, "B"] == pytest.approx(2.0)  # the optimal strategy's loss is the EVPI
+    assert U.population_evpi(2.0, 1000, 3, 0.0) == pytest.approx(6000)
+    assert U.population_evpi(2.0, 1000, 2, 0.03) == pytest.approx(2000 + 2000 / 1.03)
+
+
+def _toy_psa(n=6000, seed=1):
+    rng = np.random.default_rng(seed)
+    params = {"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n), "c": rng.uniform(-1, 1, n)}
+    inb = 2 * params["a"] + params["b"] ** 2 - 0.5 + 0.3 * params["c"]
+    cost = np.column_stack([np.zeros(n), -inb])
+    return params, cost, np.zeros_like(cost)
+
+
+def test_evppi_bounds_monotonicity_and_total():
+    params, cost, dalys = _toy_psa()
+    total = U.evpi(cost, dalys, [0.0]).iloc[0]
+    sets = {"a": ["a"], "b": ["b"], "c": ["c"], "a+b": ["a", "b"], "all": ["a", "b", "c"]}
+    e = U.evppi(params, cost, dalys, [0.0], sets)[0.0]
+    assert (e >= -1e-9).all() and (e <= total + 1e-9).all()
+    assert e["a+b"] >= max(e["a"], e["b"]) - 1e-3
+    assert e["all"] >= e["a+b"] - 1e-3
+    assert e["all"] == pytest.approx(total, rel=0.03)
+    assert e["a"] > e["c"]
+
+
+def test_evppi_of_a_fixed_input_is_zero():
+    params, cost, dalys = _toy_psa()
+    params["k"] = np.full(params["a"].size, 3.0)
+    assert U.evppi(params, cost, dalys, [0.0], {"k": ["k"]}).iloc[0, 0] == 0.0
+
+
+def test_tornado_ranks_the_dominant_parameter_first(tree):
+    ps = P.load("BGD", "base", tree)
+    t = U.one_way(ps, toy_evaluator, threshold=100.0, comparator=1)
+    assert t.index[0] == "cost_visit"  # 10 x (8..12 in 2010 $ -> ~11..17) beats 100 x (0.15..0.35)
+    row = t.loc["cost_visit"]
+    assert row["inmb_low"] > row["inmb_high"]  # dearer visits lower the net benefit
+
+
+def test_threshold_search_finds_a_known_root(tree):
+    ps = P.load("BGD", "base", tree)
+    # INMB at lambda = 1000: 1000 x rr_effect - 10 x cost_visit - 100 x p_event; root in rr_effect
+    t = U.threshold_search(ps, toy_evaluator, "rr_effect", comparator=1, threshold=1000.0, low=0.0, high=2.0)
+    expected = (10 * ps["cost_visit"].value + 100 * ps["p_event"].value) / 1000
+    assert t["root"].iloc[0] == pytest.approx(expected, rel=1e-9)
+    none = U.threshold_search(ps, toy_evaluator, "rr_effect", comparator=1, threshold=1.0)
+    assert np.isnan(none["root"].iloc[0]) and none["note"].iloc[0].startswith("no threshold in range")
+
+
+def test_mms_price_threshold_makes_mms_cost_neutral():
+    ps = P.load("BGD", "base")
+    ev = U.evaluator(antenatal, ps.settings)
+    t = U.threshold_search(ps, ev, "price_mms_180", comparator=1, threshold=None, low=0.0, high=10.0)
+    root = t["root"].iloc[0]
+    p = {k: np.atleast_1d(v) for k, v in ps.base().items()}
+    p["price_mms_180"] = np.array([root])
+    cost, _ = ev(p)
+    assert cost[0, 1] - cost[0, 0] == pytest.approx(0.0, abs=1e-9)
+    assert 0 < root < ps["price_mms_180"].value  # MMS costs more at today's price
+
+
+def test_psa_identical_in_one_chunk_or_many():
+    ps = P.load("KEN", "base")
+    ev = U.evaluator(continuum, ps.settings)
+    _, c1, e1 = U.psa(ps, ev, 1000, seed=5, names=continuum.REQUIRED)
+    _, c2, e2 = U.psa(ps, ev, 1000, seed=5, chunk=137, names=continuum.REQUIRED)
+    np.testing.assert_array_equal(c1, c2)
+    np.testing.assert_array_equal(e1, e2)
+
+
+def test_ishigami_sobol_indices_match_their_analytical_values():
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+
+    def ishigami(x, a=7.0, b=0.1):
+        return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+    s = gsa.sobol_indices(ishigami, problem, 2 ** 13, seed=1)
+    np.testing.assert_allclose(s["S1"], [0.3139, 0.4424, 0.0], atol=0.02)
+    np.testing.assert_allclose(s["ST"], [0.5576, 0.4424, 0.2437], atol=0.02)
+
+
+def test_sobol_and_morris_on_the_model_put_a_driver_first():
+    ps = P.load("BGD", "base")
+    ev = U.evaluator(antenatal, ps.settings)
+    names = ["price_mms_180", "rr_lbw_mms", "tablets_per_pregnancy", "supplement_wastage"]
+    names = [n for n in names if n in ps.uncertain]
+    s = gsa.sobol(ps, ev, threshold=500.0, comparator=1, n=256, names=names)
+    assert set(s.index) == set(names)
+    assert (s["ST"] >= -0.05).all()
+    m = gsa.morris(ps, ev, threshold=500.0, comparator=1, trajectories=20, names=names)
+    assert m["mu_star"].iloc[0] >= m["mu_star"].iloc[-1]
+    groups = gsa.sobol(ps, ev, threshold=500.0, comparator=1, n=128, names=names,
+                       groups={"effects": ["rr_lbw_mms"], "costs": ["price_mms_180", "supplement_wastage"]})
+    assert set(groups.index) == {"effects", "costs"}
+
+
+def test_two_way_grid_and_scenario_table():
+    ps = P.load("BGD", "base")
+    ev = U.evaluator(antenatal, ps.settings)
+    g = U.two_way(ps, ev, "price_mms_180", "rr_lbw_mms", threshold=500.0, comparator=1, points=5)
+    assert g.shape == (5, 5)
+    assert (np.diff(g.to_numpy(), axis=1) < 0).all()  # dearer MMS, lower INMB
+    table = U.scenario_table({s: P.load("BGD", s) for s in ("base", "ifa60-comparator")}, antenatal, "IFA", "MMS")
+    assert isinstance(table, pd.DataFrame) and list(table.index) == ["base", "ifa60-comparator"]
+    assert table.loc["ifa60-comparator", "dalys_averted"] < table.loc["base", "dalys_averted"]
