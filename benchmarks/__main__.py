@@ -11,8 +11,9 @@ import time
 
 import numpy as np
 
-from model import antenatal, continuum, infant
+from model import analysis, antenatal, continuum, gsa, infant
 from model import parameters as P
+from model import uncertainty as U
 
 
 def _peak_mb() -> float:
@@ -63,11 +64,49 @@ def bench_antenatal_loop(ps: P.ParameterSet, n: int, vectorised_100k: float | No
     print(line)
 
 
+def bench_sobol(ps: P.ParameterSet, n: int) -> None:
+    """SALib Sobol (first and total order, no second order) of the continuum's INMB over every
+    uncertain input it uses: n (D + 2) model evaluations in one vectorised call."""
+    names = [k for k in ps.uncertain if k in continuum.REQUIRED]
+    ev = U.evaluator(continuum, ps.settings)
+    t0 = time.perf_counter()
+    gsa.sobol(ps, ev, threshold=300.0, comparator=3, n=n, names=names)
+    dt = time.perf_counter() - t0
+    print(f"sobol      continuum, N = {n:,} x (D = {len(names)} + 2) = {n * (len(names) + 2):,} runs: "
+          f"{dt:7.3f} s; peak RSS so far {_peak_mb():.0f} MB")
+
+
+def bench_evppi(ps: P.ParameterSet, draws: int) -> None:
+    """EVPPI of every single uncertain input and every group (continuum), at 41 thresholds."""
+    names = [k for k in ps.uncertain if k in continuum.REQUIRED]
+    ev = U.evaluator(continuum, ps.settings)
+    params, cost, dalys = U.psa(ps, ev, draws, seed=1, names=continuum.REQUIRED)
+    sets = {k: [k] for k in names} | analysis.groups_for(names)
+    grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, 41)
+    t0 = time.perf_counter()
+    U.evppi(params, cost, dalys, grid, sets)
+    dt = time.perf_counter() - t0
+    print(f"evppi      continuum, {len(names)} inputs + {len(sets) - len(names)} groups, {draws:,} draws, "
+          f"41 thresholds: {dt:7.3f} s")
+
+
+def bench_continuum_loop(ps: P.ParameterSet, n: int, vectorised_10k: float) -> None:
+    """The continuum called once per sample, extrapolated to 10,000 draws."""
+    draws = ps.sample(n, seed=1, names=continuum.REQUIRED)
+    t0 = time.perf_counter()
+    for i in range(n):
+        continuum.run({k: v[i] for k, v in draws.items()}, ps.settings)
+    per = (time.perf_counter() - t0) / n
+    print(f"continuum  per-sample loop: {per * 1e3:7.2f} ms/draw -> {per * 1e4:8.1f} s per 10,000 "
+          f"({per * 1e4 / vectorised_10k:,.0f}x the vectorised run)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--loop", type=int, default=200, help="samples for the per-sample loop")
     parser.add_argument("--unit", default="BGD")
+    parser.add_argument("--sobol-n", type=int, default=4096)
     args = parser.parse_args()
     ps = P.load(args.unit, "base")
     print(f"unit {args.unit}, numpy {np.__version__}")
@@ -78,9 +117,16 @@ def main() -> None:
         if n == 100_000:
             t100k = dt
     bench_antenatal_loop(ps, args.loop, t100k)
+    t10k = None
     for n in args.draws:
         bench_model("infant", infant, ps, n)
-        bench_model("continuum", continuum, ps, n)
+        dt = bench_model("continuum", continuum, ps, n)
+        if n == 10_000:
+            t10k = dt
+    if t10k:
+        bench_continuum_loop(ps, min(args.loop, 50), t10k)
+    bench_sobol(ps, args.sobol_n)
+    bench_evppi(ps, 10_000)
     print(f"peak resident memory of this process: {_peak_mb():.0f} MB")
 
 

@@ -161,6 +161,11 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
     ``care_household__C``, DALYs per death; plus calibration results (``sga_prevalence``,
     ``q_term_aga``, ``residual_nmr_mms`` ...) for reporting.
     """
+    with np.errstate(divide="ignore", invalid="ignore"):  # bad draws are caught by the guard
+        return _derive(p, settings, strict)
+
+
+def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> dict[str, np.ndarray]:
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
     if settings.effect_weighting == "anaemia":
         p.update(anaemia_weighted(p))
@@ -217,8 +222,12 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
         full_ifa = _categories(pt_none * p["rr_preterm_ifa_vs_none"], sga_none * p["rr_sga_ifa_vs_none"])
         full_mms = _categories(pt_none * p["rr_preterm_ifa_vs_none"] * p["rr_preterm_mms"],
                                sga_none * p["rr_sga_ifa_vs_none"] * p["rr_sga_mms"])
-        k_ifa = factor_for(p["rr_lbw_ifa_vs_none"] * _lbw(none, share), full_ifa, 1.0)
-        k_mms = factor_for(p["rr_lbw_mms"] * _lbw(full_ifa, scaled(k_ifa)), full_mms, k_ifa)
+        k_ifa = guard("within-category LBW factor (iron)", factor_for(
+            p["rr_lbw_ifa_vs_none"] * _lbw(none, share), full_ifa, 1.0), 0.0, np.inf,
+            "the iron LBW effect exceeds what its preterm/SGA effects allow")
+        k_mms = guard("within-category LBW factor (MMS)", factor_for(
+            p["rr_lbw_mms"] * _lbw(full_ifa, scaled(k_ifa)), full_mms, k_ifa), 0.0, np.inf,
+            "the MMS LBW effect exceeds what its preterm/SGA effects allow")
     sga = {(s, g): guard(f"SGA prevalence under {s} ({g})", sga_none * rel, 0.0, 1.0, "outside [0, 1]")
            for (s, g), rel in sga_rel.items()}
     pt = {(s, g): guard(f"preterm prevalence under {s} ({g})", v, 0.0, 1.0, "outside [0, 1]")

@@ -5,6 +5,10 @@ SALib samples the unit cube; each column is pushed through its parameter's own q
 vectorised, on the whole sample matrix. The output is the incremental net monetary benefit of a
 comparator against a reference at one threshold. Groups (named lists of parameters) make inputs
 that move together count as one factor. Fixed inputs are left out; they have no variance.
+
+The unit cube is shrunk to ``[TAIL, 1 - TAIL]`` before mapping (TAIL = 0.001): Morris levels sit
+on the cube's faces, where beta, gamma and lognormal quantiles are extreme, so the outer 0.1% of
+each distribution is trimmed. Sobol's quasi-random points barely notice.
 """
 
 from __future__ import annotations
@@ -22,19 +26,28 @@ from model.distributions import from_unit_cube, salib_problem
 from model.parameters import ParameterSet
 from model.uncertainty import Evaluator
 
+TAIL = 0.001
+
+
+CHUNK = 50_000  # rows per model call: bounds memory for large Sobol designs
+
 
 def inmb_function(ps: ParameterSet, evaluate: Evaluator, names: Sequence[str], threshold: float,
-                  comparator: int, reference: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+                  comparator: int, reference: int = 0, chunk: int = CHUNK
+                  ) -> Callable[[np.ndarray], np.ndarray]:
     """A function of a unit-cube matrix (rows x ``names``) returning INMB per row; inputs not in
-    ``names`` stay at their base values."""
+    ``names`` stay at their base values. Rows are evaluated ``chunk`` at a time."""
     base = ps.base()
 
-    def f(u: np.ndarray) -> np.ndarray:
+    def f_chunk(u: np.ndarray) -> np.ndarray:
         p = {k: np.full(u.shape[0], float(v)) for k, v in base.items()}
-        p.update(from_unit_cube(ps.dists, names, u))
+        p.update(from_unit_cube(ps.dists, names, TAIL + (1 - 2 * TAIL) * np.asarray(u, dtype=float)))
         cost, dalys = evaluate(p)
         d_cost = cost[:, comparator] - cost[:, reference]
         return threshold * (dalys[:, reference] - dalys[:, comparator]) - d_cost
+
+    def f(u: np.ndarray) -> np.ndarray:
+        return np.concatenate([f_chunk(u[i : i + chunk]) for i in range(0, u.shape[0], chunk)])
 
     return f
 

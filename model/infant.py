@@ -91,6 +91,13 @@ def _competing(lam: np.ndarray, shares: Mapping[int, np.ndarray]) -> dict[int, n
     return {k: s * leave for k, s in shares.items()}
 
 
+def _capped(*shares: np.ndarray) -> list[np.ndarray]:
+    """Episode outcome shares scaled down proportionally where they sum to more than 1."""
+    total = sum(np.asarray(s, dtype=float) for s in shares)
+    scale = np.where(total > 1.0, 1.0 / np.where(total > 0, total, 1.0), 1.0)
+    return [np.asarray(s, dtype=float) * scale for s in shares]
+
+
 def transition_matrix(p: Mapping[str, np.ndarray]) -> np.ndarray:
     """Weekly transition matrices, shape ``(*samples, 2 risks, 1, K, K)`` (same in both arms)."""
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
@@ -103,14 +110,14 @@ def transition_matrix(p: Mapping[str, np.ndarray]) -> np.ndarray:
     for r, risk in enumerate(RISKS):
         mult = 1.0 if risk == "high" else p["rr_mortality_moderate_risk"]
         rows: dict[int, dict[int, np.ndarray]] = {}
-        # inpatient care
-        death, default = p["cfr_inpatient"] * mult, p["p_default_inpatient"]
+        # inpatient care (exit shares above 1 in total, possible only at extreme draws, are scaled down)
+        death, default = _capped(p["cfr_inpatient"] * mult, p["p_default_inpatient"])
         rest = 1.0 - death - default
         rows[IN] = _competing(7.0 / p["los_inpatient_days"], {
             DEAD: death, DEF: default, REC: rest * p["p_recovered_inpatient_discharge"],
             U: rest * (1 - p["p_recovered_inpatient_discharge"])})
         # MAMI community care
-        death, default, referral = p["cfr_mami"] * mult, p["p_default_mami"], p["p_referral_mami"]
+        death, default, referral = _capped(p["cfr_mami"] * mult, p["p_default_mami"], p["p_referral_mami"])
         rest = 1.0 - death - default - referral
         rows[MAMI] = _competing(1.0 / p["duration_mami_weeks"], {
             DEAD: death, DEF: default, IN: referral * p["uptake_inpatient"],

@@ -202,11 +202,21 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
         d = (1.0 + r) ** (-t * cycle_years)
         return d * rw[name][index] if name in rw else d
 
+    def add(name: str, coef, value: np.ndarray) -> None:
+        term = coef * value
+        if np.shape(totals[name]) == np.broadcast_shapes(np.shape(totals[name]), term.shape):
+            totals[name] += term  # in place once the total has its full shape
+        else:
+            totals[name] = totals[name] + term
+
+    def dot(a: np.ndarray, r) -> np.ndarray:
+        return np.einsum("...k,...k->...", a, np.asarray(r, dtype=float))
+
     for t in range(n_cycles + 1):
         for k, r in state_rewards.items():
-            totals[k] = totals[k] + w[t] * disc(k, t, t) * np.sum(m * _value(r, t), axis=-1)
+            add(k, w[t] * disc(k, t, t), dot(m, _value(r, t)))
         for k, r in instant_rewards.items():
-            totals[k] = totals[k] + disc(k, t, t) * np.sum(m * _value(r, t), axis=-1)
+            add(k, disc(k, t, t), dot(m, _value(r, t)))
         if t == n_cycles:
             break
         p = np.asarray(_value(transitions, t), dtype=float)
@@ -214,12 +224,15 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
             check_transitions(p, t, states, strategies, tol)
         for k, r in transition_rewards.items():
             flow_value = np.einsum("...i,...ij,...ij->...", m, p, np.asarray(_value(r, t), dtype=float))
-            totals[k] = totals[k] + disc(k, t + 1, t) * flow_value
-        new = (m[..., None, :] @ p)[..., 0, :]
+            add(k, disc(k, t + 1, t), flow_value)
+        if p.ndim >= 3 and p.shape[-3] == 1 and m.ndim >= 2:
+            new = m @ p[..., 0, :, :]  # one matrix shared by every strategy: (S, K) @ (K, K)
+        else:
+            new = (m[..., None, :] @ p)[..., 0, :]
         if entry_rewards:
             inflow = new - m * np.diagonal(p, axis1=-2, axis2=-1)
             for k, r in entry_rewards.items():
-                totals[k] = totals[k] + disc(k, t + 1, t) * np.sum(inflow * _value(r, t), axis=-1)
+                add(k, disc(k, t + 1, t), dot(inflow, _value(r, t)))
         m = new
         if keep_trace:
             trace.append(m)

@@ -279,7 +279,8 @@ def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, dalys: np.ndarray,
     total = evpi(cost, dalys, grid).to_numpy()
     clipped = []
     for label, raw in rows.items():
-        bad = (raw < 0) | (raw > total)
+        tol = 1e-9 * np.maximum(1.0, np.abs(total))  # ignore rounding-size excursions
+        bad = (raw < -tol) | (raw > total + tol)
         clipped += [(label, float(grid[i]), float(raw[i])) for i in np.flatnonzero(bad)]
         rows[label] = np.clip(raw, 0.0, total)
     out = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T

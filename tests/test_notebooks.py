@@ -57,3 +57,19 @@ def test_infant_and_continuum_notebooks_run(tmp_path, name, prefix, extra):
         assert (out / f).stat().st_size > 0, f
     findings = json.loads((out / f"{prefix}_findings.json").read_text())
     assert "Kenya" in findings["findings"]
+
+
+def test_uncertainty_notebook_runs(tmp_path):
+    out = tmp_path / "out"
+    pm.execute_notebook(
+        str(NOTEBOOKS[0].parent / "04_uncertainty.ipynb"), str(tmp_path / "run.ipynb"),
+        parameters={"country": "TZA", "scenario": "base", "model": "continuum", "draws": 300, "seed": 2,
+                    "sobol_n": 32, "morris_trajectories": 4, "output_dir": str(out)},
+        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+    )
+    for name in ("tornado", "ceac", "ceaf", "evpi", "evppi", "sobol", "expected_loss"):
+        assert (out / f"uncertainty_continuum_{name}.png").stat().st_size > 0
+        assert (out / f"uncertainty_continuum_{name}.svg").stat().st_size > 0
+    tables = ("one_way", "ceac", "evpi", "evppi_at_threshold", "sobol", "morris", "thresholds", "scenarios")
+    for name in tables:
+        assert (out / f"uncertainty_continuum_{name}.csv").stat().st_size > 0

@@ -1,0 +1,164 @@
+"""Every uncertainty analysis of one model for one (unit, scenario), as frames and figures.
+
+Used by ``notebooks/04_uncertainty.ipynb`` and the batch runs; the methods themselves live in
+``model/uncertainty.py`` and ``model/gsa.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model import antenatal, cea, continuum, gsa, infant, plots
+from model import uncertainty as U
+from model.io import write_frame, write_json
+from model.parameters import ParameterSet
+
+# model name -> (module, reference strategy, comparator of interest)
+MODELS = {
+    "antenatal": (antenatal, "IFA", "MMS"),
+    "infant": (infant, "inpatient", "MAMI"),
+    "continuum": (continuum, "IFA + inpatient", "MMS + MAMI"),
+}
+# EVPPI groups: label -> pattern over parameter names (only uncertain inputs the model uses count)
+GROUPS = {
+    "MMS effects": r"^rr_.*_mms",
+    "iron effects": r"_ifa_vs_none$",
+    "mortality by birth category": r"^rr_p?nmr_(term|preterm)",
+    "adherence and its support": r"^(effect_fraction_low_adherence|adherence_support_|ifa_adherence)",
+    "country epidemiology": r"^(nmr|pnmr|sbr|lbw_prevalence|preterm_prevalence|p_at_risk_u6m)$",
+    "infant care outcomes": (r"^(cfr_|p_default_|p_recovered_|p_referral_|mortality_|recovery_|relapse_"
+                             r"|los_|duration_)"),
+    "uptake and identification": r"^(uptake_|p_identified|p_high_risk)",
+    "costs": r"(price_|_cost|cost_|supplement_wastage|bed_days|visits_per_week)",
+}
+
+
+def groups_for(names: list[str]) -> dict[str, list[str]]:
+    """EVPPI groups restricted to ``names``; empty groups dropped."""
+    out = {label: [n for n in names if re.search(pat, n)] for label, pat in GROUPS.items()}
+    return {k: v for k, v in out.items() if v}
+
+
+@dataclass
+class Analysis:
+    """Frames of every analysis; ``figures`` maps a name to its PNG and SVG paths once saved."""
+
+    model: str
+    strategies: list[str]
+    reference: str
+    comparator: str
+    threshold: float
+    thresholds: dict[str, float]
+    frames: dict[str, pd.DataFrame]
+    notes: dict = field(default_factory=dict)
+    figures: dict[str, list[Path]] = field(default_factory=dict)
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write every frame as CSV (prefix ``uncertainty_<model>_``) and the notes as JSON."""
+        folder = Path(folder)
+        pre = f"uncertainty_{self.model}"
+        files = [write_frame(folder / f"{pre}_{name}.csv", frame.reset_index())
+                 for name, frame in self.frames.items()]
+        files.append(write_json(folder / f"{pre}_notes.json", {
+            "reference": self.reference, "comparator": self.comparator,
+            "threshold_usd_per_daly": self.threshold, "thresholds": self.thresholds, **self.notes}))
+        return files
+
+    def save_figures(self, folder: str | Path, title: str) -> dict[str, list[Path]]:
+        """Tornado, CEAC, CEAF probability, expected loss, EVPI, EVPPI and Sobol figures."""
+        folder = Path(folder)
+        pre = folder / f"uncertainty_{self.model}"
+        f = self.frames
+        figs = {
+            "tornado": plots.tornado(f["one_way"], "inmb",
+                                     title=f"{title}: INMB of {self.comparator} vs {self.reference} "
+                                           f"at US${self.threshold:,.0f}/DALY"),
+            "ceac": plots.curves(f["ceac"], "probability cost-effective", f"{title}: CEAC"),
+            "ceaf": plots.curves(f["ceaf"][["probability_cost_effective"]], "probability",
+                                 f"{title}: CEAF (optimal by expected net benefit)"),
+            "expected_loss": plots.curves(f["expected_loss"], "expected loss (US$ per unit)", f"{title}"),
+            "evpi": plots.curves(f["evpi"], "EVPI (US$ per unit)", f"{title}: EVPI"),
+            "evppi": plots.bars(f["evppi_at_threshold"]["evppi"],
+                                f"EVPPI at US${self.threshold:,.0f}/DALY (US$ per unit)", f"{title}: EVPPI"),
+            "sobol": plots.bars(f["sobol"]["ST"], "total-order Sobol index of INMB", f"{title}: Sobol"),
+        }
+        if "two_way" in f:
+            figs["two_way"] = plots.heatmap(f["two_way"], f"{title}: two-way INMB")
+        self.figures = {name: plots.save(fig, Path(f"{pre}_{name}")) for name, fig in figs.items()}
+        return self.figures
+
+
+def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int = 1,
+        threshold: float | None = None, grid_points: int = 41, sobol_n: int = 256,
+        morris_trajectories: int = 20, evppi_top: int = 30, horizon_years: int = 5) -> Analysis:
+    """All analyses of ``model`` for one parameter set.
+
+    ``threshold`` defaults to the country's opportunity-cost threshold (Ochalek 2018) if present,
+    else 0.5 x GDP per capita; the CEAC/EVPI grid runs from 0 to 3 x GDP per capita."""
+    module, reference, comparator = MODELS[model]
+    lam = cea.thresholds_for(ps)
+    if threshold is None:
+        threshold = lam.get("opportunity cost (Ochalek 2018)", lam["0.5 x GDP per capita"])
+    ev = U.evaluator(module, ps.settings)
+    base = module.run_set(ps)
+    strategies = list(getattr(base, "strategies", None) or module.STRATEGIES)
+    ref, comp = strategies.index(reference), strategies.index(comparator)
+    names = [n for n in ps.uncertain if n in module.REQUIRED]
+    grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
+
+    params, cost, dalys = U.psa(ps, ev, draws, seed, names=module.REQUIRED)
+    frames: dict[str, pd.DataFrame] = {}
+    frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
+    frames["ceac"] = U.ceac(cost, dalys, grid, strategies)
+    frames["ceaf"] = U.ceaf(cost, dalys, grid, strategies)
+    frames["expected_loss"] = U.expected_loss(cost, dalys, grid, strategies)
+    per = U.evpi(cost, dalys, grid)
+    population = float(np.mean(base.pregnancies_reached if hasattr(base, "pregnancies_reached")
+                               else base.identified_per_year))
+    frames["evpi"] = pd.DataFrame({
+        "evpi_per_unit": per,
+        "evpi_population": U.population_evpi(per, population, horizon_years,
+                                             float(ps["discount_rate_costs"].value))})
+    top = list(frames["one_way"].index[:evppi_top])
+    sets = {n: [n] for n in top} | groups_for(names)
+    at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
+    at_threshold = at.rename(columns={threshold: "evppi"})
+    frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
+    frames["evppi_grid"] = U.evppi(params, cost, dalys, grid, groups_for(names), reference=ref)
+    frames["psa_summary"], _ = cea.psa_tables(strategies, cost, dalys, lam, reference=ref)
+    frames["sobol"] = gsa.sobol(ps, ev, threshold, comp, ref, n=sobol_n, seed=seed, names=names)
+    frames["morris"] = gsa.morris(ps, ev, threshold, comp, ref, trajectories=morris_trajectories,
+                                  seed=seed, names=names)
+    if len(top) >= 2:
+        frames["two_way"] = U.two_way(ps, ev, top[0], top[1], threshold, comp, ref, points=15)
+    frames["thresholds"] = _threshold_analyses(ps, ev, model, comp, ref, threshold)
+    return Analysis(model=model, strategies=strategies, reference=reference, comparator=comparator,
+                    threshold=float(threshold), thresholds=lam, frames=frames,
+                    notes={"draws": draws, "seed": seed, "evpi_population_per_year": population,
+                           "evpi_horizon_years": horizon_years, "evppi_clipped": at.attrs.get("clipped", []),
+                           "threshold_grid_max": float(grid[-1])})
+
+
+def _threshold_analyses(ps: ParameterSet, ev, model: str, comp: int, ref: int,
+                        threshold: float) -> pd.DataFrame:
+    """The price of MMS at which it is cost-neutral and just cost-effective; the MAMI set-up cost
+    per pair at which MAMI stops being cost-effective (where the model has them)."""
+    rows = []
+    if model in ("antenatal", "continuum"):
+        just = f"MMS price per 180 at which MMS is just cost-effective at {threshold:,.0f}"
+        questions = ((None, "MMS price per 180 at which MMS is cost-neutral"), (threshold, just))
+        for lam, label in questions:
+            t = U.threshold_search(ps, ev, "price_mms_180", comp, ref, lam, low=0.0,
+                                   high=10 * ps["price_mms_180"].value)
+            rows += [dict(r, question=label) for r in t.to_dict("records")]
+    if model in ("infant", "continuum"):
+        t = U.threshold_search(ps, ev, "mami_setup_cost_per_pair", comp, ref, threshold, low=0.0,
+                               high=100 * ps["mami_setup_cost_per_pair"].value)
+        rows += [dict(r, question=f"MAMI set-up cost per pair at which it stops being cost-effective "
+                                  f"at {threshold:,.0f}") for r in t.to_dict("records")]
+    return pd.DataFrame(rows)
