@@ -129,7 +129,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
     at_threshold = at.rename(columns={threshold: "evppi"})
     frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
-    frames["evppi_grid"] = U.evppi(params, cost, dalys, grid, groups_for(names), reference=ref)
+    frames["evppi_grid"] = U.evppi(params, cost, dalys, grid, sets, reference=ref)
     frames["psa_summary"], _ = cea.psa_tables(strategies, cost, dalys, lam, reference=ref)
     frames["sobol"] = gsa.sobol(ps, ev, threshold, comp, ref, n=sobol_n, seed=seed, names=names)
     frames["morris"] = gsa.morris(ps, ev, threshold, comp, ref, trajectories=morris_trajectories,

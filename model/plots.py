@@ -28,11 +28,27 @@ def save(fig, stem: str | Path) -> list[Path]:
     return out
 
 
+def _ellipse(ax, x: np.ndarray, y: np.ndarray, colour, level: float = 0.95) -> None:
+    """The ``level`` covariance ellipse of a PSA cloud (bivariate normal approximation)."""
+    from matplotlib.patches import Ellipse
+    from scipy.stats import chi2
+
+    cov = np.cov(x, y)
+    if not np.all(np.isfinite(cov)) or np.linalg.det(cov) <= 0:
+        return
+    vals, vecs = np.linalg.eigh(cov)
+    scale = np.sqrt(chi2.ppf(level, 2))
+    angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+    ax.add_patch(Ellipse((x.mean(), y.mean()), 2 * scale * np.sqrt(vals[-1]), 2 * scale * np.sqrt(vals[0]),
+                         angle=angle, fill=False, edgecolor=colour, lw=1.2, ls="--"))
+
+
 def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, reference: int = 0,
              thresholds: dict[str, float] | None = None, title: str = "", unit: str = "per pregnancy"):
     """Cost-effectiveness plane: incremental DALYs averted (x) vs incremental cost (y) against
     ``reference``. ``cost`` and ``dalys`` are ``(strategies,)`` (base case) or
-    ``(samples, strategies)`` (a PSA cloud, with the means drawn larger). Threshold lines optional."""
+    ``(samples, strategies)`` (a PSA cloud, with the means drawn larger and dashed 95% covariance
+    ellipses). Threshold lines optional."""
     cost, dalys = np.atleast_2d(cost), np.atleast_2d(dalys)
     d_cost = cost - cost[:, [reference]]
     d_eff = dalys[:, [reference]] - dalys
@@ -46,6 +62,8 @@ def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, ref
             ax.scatter(d_eff[:, j], d_cost[:, j], s=4, alpha=0.2, marker=m, color=col, label=None)
         ax.scatter(d_eff[:, j].mean(), d_cost[:, j].mean(), s=90, marker=m, color=col, edgecolor="black",
                    label=f"{name} vs {strategies[reference]} (mean)")
+        if d_cost.shape[0] > 2:
+            _ellipse(ax, d_eff[:, j], d_cost[:, j], col)
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
     if thresholds:
