@@ -98,12 +98,12 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
         morris_trajectories: int = 20, evppi_top: int = 30, horizon_years: int = 5) -> Analysis:
     """All analyses of ``model`` for one parameter set.
 
-    ``threshold`` defaults to the country's opportunity-cost threshold (Ochalek 2018) if present,
-    else 0.5 x GDP per capita; the CEAC/EVPI grid runs from 0 to 3 x GDP per capita."""
+    ``threshold`` defaults to the run's decision threshold (``settings.decision_threshold``); the
+    CEAC/EVPI grid runs from 0 to 3 x GDP per capita."""
     module, reference, comparator = MODELS[model]
     lam = cea.thresholds_for(ps)
     if threshold is None:
-        threshold = lam.get("opportunity cost (Ochalek 2018)", lam["0.5 x GDP per capita"])
+        threshold = cea.decision_threshold(ps)[1]
     ev = U.evaluator(module, ps.settings)
     base = module.run_set(ps)
     strategies = list(getattr(base, "strategies", None) or module.STRATEGIES)

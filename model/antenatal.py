@@ -429,7 +429,8 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
     psa = run_set(ps, draws=draws, seed=seed)
     return build("antenatal", run_set(ps), psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
                  100_000, "per 100,000 pregnancies reached", lambda inc: headline(ps, inc), "MMS",
-                 {"calibration_clipped_share": float(np.mean(psa.derived["calibration_clipped"]))})
+                 {"calibration_clipped_share": float(np.mean(psa.derived["calibration_clipped"])),
+                  "data_quality": ps.quality()})
 
 
 def headline(ps: ParameterSet, inc: pd.DataFrame) -> list[str]:

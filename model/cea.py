@@ -138,6 +138,16 @@ def thresholds_for(ps) -> dict[str, float]:
                               get("threshold_share_woods2016"))
 
 
+def decision_threshold(ps) -> tuple[str, float]:
+    """The threshold the run decides at (``settings.decision_threshold``): (label, US$ per DALY).
+    Falls back to 0.5 x GDP per capita when the country has no opportunity-cost estimate."""
+    lam = thresholds_for(ps)
+    label = ps.settings.decision_threshold
+    if label not in lam:
+        label = "0.5 x GDP per capita"
+    return label, lam[label]
+
+
 def psa_tables(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray,
                thresholds: dict[str, float], reference: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PSA summaries from ``(samples, strategies)`` cost and DALY arrays.

@@ -176,4 +176,5 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
                 f"US${both['incremental_cost'] * 1e5:,.0f}."]
 
     return build("continuum", base, psa, base.strategies, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
-                 100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI")
+                 100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI",
+                 {"data_quality": ps.quality()})

@@ -352,4 +352,5 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
     return build("infant", base, psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps), 1_000,
                  "per 1,000 identified at-risk infants", headline, "MAMI",
                  {"within_cycle_correction": base.correction, "cycle": "1 week",
-                  "enrolment_ages_weeks": list(ps.settings.enrolment_ages_weeks)})
+                  "enrolment_ages_weeks": list(ps.settings.enrolment_ages_weeks),
+                  "data_quality": ps.quality()})

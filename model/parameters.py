@@ -201,7 +201,11 @@ class Settings(BaseModel):
     pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others);
     ``enrolment_ages_weeks`` / ``enrolment_age_weights``: ages at which at-risk infants enter the
     infant model and their shares (each group is followed to 26 weeks); ``infant_correction``:
-    within-cycle correction of the infant model."""
+    within-cycle correction of the infant model; ``decision_threshold``: which of the country's
+    thresholds (``model.cea.country_thresholds``) decisions, sensitivity analyses and briefs use;
+    ``rollout_*``: the budget-impact coverage path (``model.budget.Rollout``): the target of 90%
+    of antenatal attendees is the coverage Young et al. 2022 modelled; the 1-year exploration,
+    1-year pilot at 10% and 3-year linear scale-up are this workbook's assumptions."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -215,6 +219,16 @@ class Settings(BaseModel):
     enrolment_ages_weeks: tuple[int, ...] = (4, 12, 20)
     enrolment_age_weights: tuple[float, ...] = (1 / 3, 1 / 3, 1 / 3)
     infant_correction: Literal["none", "half-cycle", "simpson", "beginning", "end"] = "half-cycle"
+    rollout_years: int = 5
+    rollout_exploration_years: int = 1
+    rollout_pilot_years: int = 1
+    rollout_pilot_coverage: float = 0.1
+    rollout_scale_up_years: int = 3
+    rollout_target_coverage: float = 0.9
+    decision_threshold: Literal[
+        "opportunity cost (Ochalek 2018)", "opportunity cost (Woods 2016, mid)",
+        "0.5 x GDP per capita", "1 x GDP per capita",
+    ] = "opportunity cost (Ochalek 2018)"
 
     @model_validator(mode="after")
     def _enrolment(self) -> Settings:

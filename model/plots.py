@@ -151,3 +151,23 @@ def bars(series, xlabel: str, title: str = ""):
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     return fig
+
+
+def budget(table, title: str = ""):
+    """Budget impact by year: stacked recurrent and one-off cost bars (left axis), DALYs averted
+    line (right axis), phase under each year."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    years = table.index.to_numpy()
+    ax.bar(years, table["recurrent_cost"] / 1e6, color="0.7", edgecolor="black", label="recurrent cost")
+    ax.bar(years, table["one_off_cost"] / 1e6, bottom=table["recurrent_cost"] / 1e6, color="white",
+           edgecolor="black", hatch="//", label="one-off (transition) cost")
+    ax.set_xticks(years, [f"{y}\n{p}" for y, p in zip(years, table["phase"], strict=True)], fontsize=8)
+    ax.set_ylabel("US$ million")
+    ax2 = ax.twinx()
+    ax2.plot(years, table["dalys_averted"], color="black", marker="o", ls="--", label="DALYs averted")
+    ax2.set_ylabel("DALYs averted")
+    lines = ax.get_legend_handles_labels()
+    lines2 = ax2.get_legend_handles_labels()
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")
+    ax.set_title(title)
+    return fig

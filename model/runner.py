@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model import __version__, antenatal, continuum, infant
+from model import __version__, antenatal, budget, continuum, infant, plots
 from model import parameters as P
 from model.io import write_frame, write_json
 
@@ -81,6 +81,10 @@ def run_job(unit: str, scenario: str, draws: int, seed: int, folder: Path,
         files += rep.write(folder)
         unit = "per infant" if name == "infant" else "per pregnancy"
         files += rep.save_ce_plane(folder, f"{ps.unit_name}: {name} strategies", unit)
+    impact = budget.budget_impact(ps, "MMS + MAMI")
+    files.append(write_frame(folder / "budget_impact.csv", impact.reset_index()))
+    files += plots.save(plots.budget(impact, f"{ps.unit_name}: budget impact of MMS + MAMI"),
+                        folder / "budget_impact")
     rep = reports["antenatal"]
     mms = rep.incremental.loc["MMS"]
     mami = reports["infant"].incremental.loc["MAMI"]
@@ -96,6 +100,7 @@ def run_job(unit: str, scenario: str, draws: int, seed: int, folder: Path,
             "mami_vs_inpatient_cost_per_1000_infants": float(mami["incremental_cost"] * 1e3),
             "mami_vs_inpatient_deaths_averted_per_1000_infants": float(mami["deaths_averted"] * 1e3),
             "continuum_frontier": " -> ".join(best.index[best["status"] == "non-dominated"]),
+            "budget_impact_5y_mms_mami": float(impact["total_cost"].sum()),
         },
         "seconds": round(time.perf_counter() - t0, 3),
         "files": sorted(f.name for f in files),

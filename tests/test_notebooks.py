@@ -73,3 +73,16 @@ def test_uncertainty_notebook_runs(tmp_path):
     tables = ("one_way", "ceac", "evpi", "evppi_at_threshold", "sobol", "morris", "thresholds", "scenarios")
     for name in tables:
         assert (out / f"uncertainty_continuum_{name}.csv").stat().st_size > 0
+
+
+def test_budget_notebook_runs(tmp_path):
+    out = tmp_path / "out"
+    pm.execute_notebook(
+        str(NOTEBOOKS[0].parent / "05_budget_impact.ipynb"), str(tmp_path / "run.ipynb"),
+        parameters={"country": "NER", "scenario": "transition-cost", "strategy": "MMS + MAMI",
+                    "output_dir": str(out)},
+        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+    )
+    table = pd.read_csv(out / "budget_impact.csv")
+    assert list(table["phase"]) == ["exploration", "pilot", "scale-up", "scale-up", "scale-up"]
+    assert table["one_off_cost"].iloc[1] > 0 and (out / "budget_impact.svg").stat().st_size > 0

@@ -248,3 +248,27 @@ def test_cli_run_reports_a_failing_job_with_exit_1(tree, tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["jobs"][0]["status"] == "failed"
     assert "the antenatal model needs this parameter" in manifest["jobs"][0]["error"]
+
+
+def test_cea_countries_lists_every_unit_with_its_quality(capsys):
+    assert cli.main(["countries"]) == 0
+    out = capsys.readouterr().out
+    for code in P.units():
+        assert code in out
+    assert "Maharashtra" in out and "verified" in out
+
+
+def test_twelve_countries_and_maharashtra_inherits_india():
+    assert set(P.units()) >= {"BGD", "PAK", "IND", "NGA", "ETH", "TZA", "BFA", "MLI", "UGA", "KEN", "NER",
+                              "COD", "IND-MH"}
+    mh, ind = P.load("IND-MH", "base"), P.load("IND", "base")
+    assert mh["live_births"].value == ind["live_births"].value          # inherited
+    assert mh["nmr"].value < ind["nmr"].value                           # overridden
+    assert mh.origin["nmr"] == "parameters/countries/IND-MH.yaml"
+    assert mh.origin["live_births"] == "parameters/countries/IND.yaml"
+
+
+def test_every_scenario_has_a_one_line_description():
+    for name in P.scenarios():
+        ps = P.load("BGD", name)
+        assert ps.scenario_description and "\n" not in ps.scenario_description
