@@ -23,7 +23,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	$(BIN)/cea run --draws $(DRAWS)
+	$(BIN)/cea run --countries all --scenarios base --draws $(DRAWS)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check model tests benchmarks

@@ -2,7 +2,8 @@
 
     cea validate [PATH ...] [--root DIR]      check parameter files; exit 0 (valid) or 2
     cea countries [--root DIR]                list units with their data-quality summary
-    cea run [--countries ...] [--scenarios ...] [--draws N] [--seed S] [--out DIR]
+    cea run [--countries ISO3,...|all] [--scenarios NAME,...|all] [--draws N] [--seed S] [--out DIR]
+            [--workers N] [--scheduler ADDRESS] [--resume] [--run-id ID] [--sobol-n N]
 
 Exit codes: 0 success; 1 a job failed; 2 bad arguments or invalid parameter files (nothing is
 written).
@@ -73,7 +74,7 @@ def cmd_countries(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from model.runner import run  # imported late: the models are heavier than validation
+    from model import batch  # imported late: papermill and the models are heavier than validation
 
     try:
         units = _split(args.countries, P.units(args.root), "country")
@@ -81,17 +82,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return EXIT_INVALID
-    if args.draws < 1:
-        print("cea: --draws must be >= 1", file=sys.stderr)
+    bad = [(flag, v) for flag, v in (("--draws", args.draws), ("--workers", args.workers or 1),
+                                      ("--sobol-n", args.sobol_n)) if v < 1]
+    if bad:
+        print(f"cea: {bad[0][0]} must be >= 1", file=sys.stderr)
+        return EXIT_INVALID
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        print(f"cea: --scheduler must be an address such as tcp://127.0.0.1:8786 (got '{args.scheduler}')",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if args.run_id and not P.SCENARIO_NAME.match(args.run_id.lower()):
+        print("cea: --run-id may hold letters, digits, '-' and '_' only", file=sys.stderr)
         return EXIT_INVALID
     problems = P.validate(
-        [Path(args.root or P.DEFAULT_ROOT) / "countries" / f"{u}.yaml" for u in units],
-        root=args.root,
-    )
+        [Path(args.root or P.DEFAULT_ROOT) / "countries" / f"{u}.yaml" for u in units], root=args.root)
     if problems:
         _print_problems(problems)
         return EXIT_INVALID
-    return run(units, scen, draws=args.draws, seed=args.seed, out=Path(args.out), root=args.root)
+    return batch.run(units, scen, draws=args.draws, seed=args.seed, out=Path(args.out), root=args.root,
+                     workers=args.workers, scheduler=args.scheduler, resume=args.resume, run_id=args.run_id,
+                     sobol_n=args.sobol_n)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--draws", type=int, default=1000, help="PSA draws (default 1000)")
     r.add_argument("--seed", type=int, default=20261123, help="random seed")
     r.add_argument("--out", default="outputs", help="output folder (default outputs/)")
+    r.add_argument("--workers", type=int, default=None, help="local processes (default: number of cores)")
+    r.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    r.add_argument("--resume", action="store_true",
+                   help="skip jobs whose outputs exist with the same inputs hash (use with --run-id)")
+    r.add_argument("--run-id", default=None, help="run folder name (default: a UTC timestamp)")
+    r.add_argument("--sobol-n", type=int, default=256, help="Sobol base sample size in the uncertainty notebook")
     r.set_defaults(func=cmd_run)
     return parser
 

@@ -1,0 +1,344 @@
+"""Batch runs: one papermill job per (unit, scenario), on local processes or a Dask cluster.
+
+A job executes the workbook's notebooks in order (``NOTEBOOKS``), each with its ``parameters``
+cell overridden, into ``<run>/<unit>/<scenario>/notebooks/``; the notebooks write their result
+files and figures into ``<run>/<unit>/<scenario>/``. Every file lands under a temporary name and is
+renamed, so a killed run leaves no half-written file under a final name.
+
+* **Local** (default): a bounded pool of processes (``--workers``, default the number of cores),
+  each notebook in its own kernel. Kernel start-up failures, the known papermill race under
+  concurrency, are retried (``KERNEL_START_ERRORS``: "Kernel didn't respond in 60 seconds",
+  ZMQError "Address already in use", DeadKernelError / "Kernel died before replying").
+* **Dask**: ``--scheduler tcp://host:port`` submits the same job function to an existing
+  ``dask scheduler`` + ``dask worker`` cluster; a job whose worker dies is re-run elsewhere
+  (``retries``); results are identical to a local run (same seed, same code).
+* **Manifest**: ``<run>/manifest.json`` lists per job its inputs hash (parameter files it reads,
+  notebooks, package version, draws, seed), start, end, per-notebook durations (papermill
+  metadata), status, error summary (with the failing cell) and output files; ``summary.csv``
+  gathers headline figures. Each job also keeps its own ``manifest.json``.
+* ``--resume`` skips a job whose own manifest says ``ok`` with the same inputs hash and whose files
+  all exist, and re-runs the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+
+from model import __version__
+from model import parameters as P
+from model.io import write_frame, write_json
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = ("01_antenatal_ifa_vs_mms.ipynb", "02_infant_inpatient_vs_mami.ipynb", "03_continuum.ipynb",
+             "04_uncertainty.ipynb", "05_budget_impact.ipynb")
+KERNEL_START_ERRORS = ("Kernel didn't respond", "Address already in use", "DeadKernelError",
+                       "Kernel died before replying")
+KERNEL_RETRIES = 3
+PACKAGES = ("numpy", "scipy", "pandas", "SALib", "papermill", "pydantic")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (unit, scenario) of a run."""
+
+    unit: str
+    scenario: str
+    draws: int
+    seed: int
+    folder: str
+    inputs_hash: str
+    root: str
+    sobol_n: int = 256
+    notebooks: tuple[str, ...] = NOTEBOOKS
+
+
+@dataclass
+class JobResult:
+    """What a job reports back (and writes to its own manifest)."""
+
+    unit: str
+    scenario: str
+    status: str
+    inputs_hash: str
+    seed: int
+    draws: int
+    start: str = ""
+    end: str = ""
+    seconds: float = 0.0
+    notebooks: list[dict] = field(default_factory=list)
+    error: str | None = None
+    files: list[str] = field(default_factory=list)
+    headline: dict = field(default_factory=dict)
+    quality: dict = field(default_factory=dict)
+    resumed: bool = False
+
+
+def versions() -> dict[str, str]:
+    """Python, this package and its main dependencies."""
+    out = {"python": platform.python_version(), "model": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def _files_for(unit: str, scenario: str, root: Path) -> list[Path]:
+    files = [root / "sources.yaml", *sorted((root / "global").glob("*")), root / "scenarios" / f"{scenario}.yaml"]
+    code = unit
+    while code:
+        path = root / "countries" / f"{code}.yaml"
+        files.append(path)
+        code = code.split("-")[0] if "-" in code else None
+    return files
+
+
+def inputs_hash(unit: str, scenario: str, draws: int, seed: int, root: Path,
+                notebooks: Sequence[str] = NOTEBOOKS, sobol_n: int = 256) -> str:
+    """SHA-256 over everything a job's results depend on: its parameter files, the notebooks,
+    the package version and the run options."""
+    h = hashlib.sha256()
+    for path in [*_files_for(unit, scenario, root), *(NOTEBOOK_DIR / n for n in notebooks)]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    h.update(json.dumps({"version": __version__, "draws": draws, "seed": seed, "sobol_n": sobol_n}).encode())
+    return h.hexdigest()
+
+
+def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, run_dir: Path,
+         root: Path, sobol_n: int = 256) -> list[Job]:
+    """One job per (unit, scenario); names are checked against their patterns first."""
+    problems = [P.Problem("--countries", u, "bad unit code") for u in units if not P.UNIT_CODE.match(u)]
+    problems += [P.Problem("--scenarios", s, "bad scenario name") for s in scenarios
+                 if not P.SCENARIO_NAME.match(s)]
+    if problems:
+        raise P.ParameterError(problems)
+    return [Job(u, s, draws, seed, str(run_dir / u / s), inputs_hash(u, s, draws, seed, root, sobol_n=sobol_n),
+                str(root), sobol_n) for u in units for s in scenarios]
+
+
+def _notebook_parameters(name: str, job: Job) -> dict:
+    common = {"country": job.unit, "scenario": job.scenario, "output_dir": job.folder,
+              "parameters_root": job.root}
+    if name.startswith("04"):
+        return {**common, "draws": job.draws, "seed": job.seed, "model": "continuum", "sobol_n": job.sobol_n,
+                "morris_trajectories": 20}
+    if name.startswith("05"):
+        return {**common, "strategy": "MMS + MAMI"}
+    return {**common, "draws": job.draws, "seed": job.seed}
+
+
+def _is_kernel_start_error(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    return any(marker in text for marker in KERNEL_START_ERRORS)
+
+
+def _execute_notebook(name: str, job: Job) -> dict:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    folder = Path(job.folder) / "notebooks"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    tmp = folder / f".tmp-{name}"
+    params = _notebook_parameters(name, job)
+    for attempt in range(1, KERNEL_RETRIES + 1):
+        try:
+            nb = pm.execute_notebook(str(NOTEBOOK_DIR / name), str(tmp), parameters=params,
+                                     kernel_name="python3", progress_bar=False, cwd=job.folder,
+                                     log_output=False)
+            os.replace(tmp, final)
+            meta = nb.metadata.get("papermill", {})
+            return {"notebook": name, "status": "ok", "attempts": attempt, "duration": meta.get("duration")}
+        except PapermillExecutionError as exc:
+            if tmp.exists():
+                os.replace(tmp, final)  # keep the executed notebook: it shows the failing cell
+            return {"notebook": name, "status": "failed", "attempts": attempt,
+                    "error": f"{exc.ename}: {exc.evalue}", "cell_index": exc.cell_index,
+                    "execution_count": exc.exec_count}
+        except Exception as exc:  # noqa: BLE001 - retried only when it is a kernel start-up failure
+            tmp.unlink(missing_ok=True)
+            if attempt < KERNEL_RETRIES and _is_kernel_start_error(exc):
+                time.sleep(1.0 * attempt)
+                continue
+            return {"notebook": name, "status": "failed", "attempts": attempt,
+                    "error": f"{type(exc).__name__}: {exc}"}
+    raise AssertionError("unreachable")
+
+
+def _headline(folder: Path) -> dict:
+    """Headline figures from a job's result files (read, not recomputed)."""
+    out = {}
+    try:
+        ante = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
+        out["mms_vs_ifa_cost_per_daly_averted"] = float(ante.loc["MMS", "cost_per_dalys_averted"])
+        out["mms_vs_ifa_infant_deaths_averted_per_100k"] = float(ante.loc["MMS", "infant_deaths_averted"] * 1e5)
+        inf = pd.read_csv(folder / "infant_incremental.csv").set_index("strategy")
+        out["mami_vs_inpatient_cost_per_daly_averted"] = float(inf.loc["MAMI", "cost_per_dalys_averted"])
+        cont = pd.read_csv(folder / "continuum_incremental.csv").set_index("strategy")
+        out["continuum_frontier"] = " -> ".join(cont.index[cont["status"] == "non-dominated"])
+        budget = pd.read_csv(folder / "budget_impact.csv")
+        out["budget_impact_5y"] = float(budget["total_cost"].sum())
+    except (OSError, KeyError, ValueError):
+        pass
+    return out
+
+
+def execute_job(job: Job) -> JobResult:
+    """Run every notebook of one job; never raises (failures are reported in the result)."""
+    t0 = time.perf_counter()
+    res = JobResult(job.unit, job.scenario, "ok", job.inputs_hash, job.seed, job.draws,
+                    start=datetime.now(UTC).isoformat(timespec="seconds"))
+    folder = Path(job.folder)
+    try:
+        ps = P.load(job.unit, job.scenario, job.root)
+        res.quality = ps.quality()
+        write_frame(folder / "parameters.csv", ps.table())
+        for name in job.notebooks:
+            entry = _execute_notebook(name, job)
+            res.notebooks.append(entry)
+            if entry["status"] != "ok":
+                res.status = "failed"
+                where = f" (cell {entry['cell_index']})" if entry.get("cell_index") is not None else ""
+                res.error = f"{name}{where}: {entry['error']}"
+                break
+    except Exception as exc:  # noqa: BLE001 - one failing job must not stop the batch
+        res.status = "failed"
+        res.error = f"{type(exc).__name__}: {exc}"
+        res.notebooks.append({"traceback": traceback.format_exc(limit=3)})
+    res.end = datetime.now(UTC).isoformat(timespec="seconds")
+    res.seconds = round(time.perf_counter() - t0, 2)
+    res.files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                       if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json")
+    res.headline = _headline(folder)
+    write_json(folder / "manifest.json", asdict(res))
+    return res
+
+
+def _already_done(job: Job) -> JobResult | None:
+    path = Path(job.folder) / "manifest.json"
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if old.get("status") != "ok" or old.get("inputs_hash") != job.inputs_hash:
+        return None
+    if not all((Path(job.folder) / f).exists() for f in old.get("files", [])):
+        return None
+    return JobResult(**{**old, "resumed": True})
+
+
+class Progress:
+    """A text progress bar on stderr plus one line per finished job on stdout."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.failed, self.t0 = total, 0, 0, time.perf_counter()
+        self.stream = stream or sys.stderr
+
+    def update(self, res: JobResult) -> None:
+        self.done += 1
+        self.failed += res.status != "ok"
+        elapsed = time.perf_counter() - self.t0
+        left = elapsed / self.done * (self.total - self.done)
+        tag = "resumed" if res.resumed else res.status
+        detail = f" - {res.error}" if res.error else ""
+        print(f"{tag:8} {res.unit}/{res.scenario} ({res.seconds:.0f} s){detail}", flush=True)
+        width = 30
+        filled = int(width * self.done / self.total)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, "
+                          f"{self.failed} failed, ~{left / 60:.1f} min left ")
+        if self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _run_local(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> list[JobResult]:
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(execute_job, job): job for job in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker process fails its job only
+                res = JobResult(job.unit, job.scenario, "failed", job.inputs_hash, job.seed, job.draws,
+                                error=f"worker process failed: {type(exc).__name__}: {exc}")
+            results.append(res)
+            on_done(res)
+    return results
+
+
+def _run_dask(jobs: Sequence[Job], scheduler: str, on_done: Callable[[JobResult], None]) -> list[JobResult]:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    results = []
+    with Client(scheduler, timeout="30s") as client:
+        futures = client.map(execute_job, list(jobs), pure=False, retries=2,
+                             key=[f"job-{j.unit}-{j.scenario}-{j.inputs_hash[:12]}" for j in jobs])
+        by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+        for fut in dask_completed(futures):
+            job = by_key[fut.key]
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. every retry's worker died
+                res = JobResult(job.unit, job.scenario, "failed", job.inputs_hash, job.seed, job.draws,
+                                error=f"dask: {type(exc).__name__}: {exc}")
+            results.append(res)
+            on_done(res)
+    return results
+
+
+def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, out: Path,
+        root: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+        resume: bool = False, run_id: str | None = None, sobol_n: int = 256) -> int:
+    """Plan, execute and record a batch; return 0 (all ok) or 1 (some failed)."""
+    root = Path(root).resolve() if root else P.DEFAULT_ROOT
+    run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = (Path(out) / run_id).resolve()
+    jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n)
+    todo, results = [], []
+    progress = Progress(len(jobs))
+    for job in jobs:
+        done = _already_done(job) if resume else None
+        if done:
+            results.append(done)
+            progress.update(done)
+        else:
+            todo.append(job)
+    t0 = time.perf_counter()
+    if todo:
+        if scheduler:
+            results += _run_dask(todo, scheduler, progress.update)
+        else:
+            results += _run_local(todo, workers or os.cpu_count() or 1, progress.update)
+    order = {(j.unit, j.scenario): i for i, j in enumerate(jobs)}
+    results.sort(key=lambda r: order[(r.unit, r.scenario)])
+    write_json(run_dir / "manifest.json", {
+        "run": run_id, "versions": versions(), "argv": sys.argv, "seed": seed, "draws": draws,
+        "sobol_n": sobol_n, "executor": f"dask {scheduler}" if scheduler else f"local x{workers or os.cpu_count()}",
+        "seconds": round(time.perf_counter() - t0, 1), "jobs": [asdict(r) for r in results],
+    })
+    summary = pd.DataFrame([{"unit": r.unit, "scenario": r.scenario, "status": r.status,
+                             **r.quality, **r.headline, "error": r.error or ""} for r in results])
+    write_frame(run_dir / "summary.csv", summary)
+    failed = [r for r in results if r.status != "ok"]
+    print(f"{len(results) - len(failed)} job(s) ok, {len(failed)} failed; results in {run_dir}")
+    return 1 if failed else 0
+

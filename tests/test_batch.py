@@ -1,0 +1,169 @@
+"""Batch runs: papermill jobs on local processes and on a real Dask cluster, failures, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from model import batch, cli
+from model import parameters as P
+
+FAST = ["--draws", "60", "--sobol-n", "16", "--seed", "11"]
+UNITS = "BGD,KEN"
+BIN = Path(sys.executable).parent
+
+
+def result_files(job_dir: Path) -> dict[str, bytes]:
+    """Result files whose bytes must not depend on where the job ran (figures, executed notebooks
+    and manifests carry timings or renderer details and are left out)."""
+    return {str(p.relative_to(job_dir)): p.read_bytes() for p in sorted(job_dir.rglob("*"))
+            if p.is_file() and p.suffix in (".csv", ".json", ".parquet") and p.name != "manifest.json"}
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    code = cli.main(["run", "--countries", UNITS, "--scenarios", "base", *FAST, "--workers", "2",
+                     "--out", str(out), "--run-id", "r1"])
+    return code, out / "r1"
+
+
+def test_local_batch_writes_every_job_and_a_manifest(local_run):
+    code, run_dir = local_run
+    assert code == 0
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert [(j["unit"], j["status"]) for j in manifest["jobs"]] == [("BGD", "ok"), ("KEN", "ok")]
+    job = manifest["jobs"][0]
+    assert [n["notebook"] for n in job["notebooks"]] == list(batch.NOTEBOOKS)
+    assert all(n["duration"] > 0 for n in job["notebooks"])
+    assert len(job["inputs_hash"]) == 64 and job["seed"] == 11 and job["draws"] == 60
+    folder = run_dir / "BGD" / "base"
+    for f in ("antenatal_incremental.csv", "infant_incremental.csv", "continuum_incremental.csv",
+              "uncertainty_continuum_evpi.csv", "budget_impact.csv", "notebooks/04_uncertainty.ipynb"):
+        assert (folder / f).exists(), f
+        assert f in job["files"]
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert list(summary["unit"]) == ["BGD", "KEN"] and (summary["status"] == "ok").all()
+    assert not list(run_dir.rglob(".tmp-*"))
+
+
+def test_failing_notebook_fails_its_job_alone(tmp_path):
+    root = tmp_path / "parameters"
+    shutil.copytree(P.DEFAULT_ROOT, root)
+    (root / "scenarios" / "broken.yaml").write_text(yaml.safe_dump({
+        "name": "broken", "description": "An LBW prevalence no calibration can reproduce.",
+        "parameters": {"lbw_prevalence": {"value": 90.0, "low": 85.0, "high": 95.0, "source": "workbook_assumption",
+                                          "status": "assumption", "note": "test"}}}))
+    code = cli.main(["run", "--root", str(root), "--countries", "BGD", "--scenarios", "broken", *FAST,
+                     "--workers", "1", "--out", str(tmp_path / "out"), "--run-id", "r"])
+    assert code == 1
+    job = json.loads((tmp_path / "out" / "r" / "manifest.json").read_text())["jobs"][0]
+    assert job["status"] == "failed"
+    assert job["error"].startswith("01_antenatal_ifa_vs_mms.ipynb (cell ")
+    assert "CalibrationError" in job["error"]
+    assert (tmp_path / "out" / "r" / "BGD" / "broken" / "notebooks" / "01_antenatal_ifa_vs_mms.ipynb").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--countries", "../etc"], "unknown country"),
+    (["--scenarios", "../base"], "unknown scenario"),
+    (["--countries", "BGD", "--draws", "0"], "--draws must be >= 1"),
+    (["--countries", "BGD", "--scheduler", "127.0.0.1:8786"], "--scheduler must be an address"),
+    (["--countries", "BGD", "--run-id", "a/b"], "--run-id may hold"),
+])
+def test_bad_arguments_exit_2_and_write_nothing(tmp_path, capsys, args, message):
+    assert cli.main(["run", *args, "--out", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_killed_run_resumes_and_matches(local_run, tmp_path):
+    """SIGKILL a run after its first job, resume it, and get the same numbers as a 2-worker run."""
+    out = tmp_path / "out"
+    cmd = [str(BIN / "cea"), "run", "--countries", UNITS, "--scenarios", "base", *FAST, "--workers", "1",
+           "--out", str(out), "--run-id", "r1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    first = out / "r1" / "BGD" / "base" / "manifest.json"
+    deadline = time.time() + 240
+    while not first.exists() and time.time() < deadline:
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert first.exists()
+    for path in out.rglob("*"):  # nothing half-written under a final name
+        if path.is_file() and path.suffix == ".json" and not path.name.startswith("."):
+            json.loads(path.read_text())
+    assert not (out / "r1" / "manifest.json").exists()
+    done = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "resumed  BGD/base" in done.stdout and "ok       KEN/base" in done.stdout
+    _, reference = local_run
+    for unit in ("BGD", "KEN"):  # 1 worker vs 2 workers, killed + resumed vs straight through
+        assert result_files(out / "r1" / unit / "base") == result_files(reference / unit / "base")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True, env=env)]
+    time.sleep(3)
+    for _ in range(2):
+        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                       "--no-dashboard", "--local-directory", str(tmp_path / "dask")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True, env=env))
+    from distributed import Client
+
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=60)
+    yield address, procs
+    for p in procs:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+
+
+def test_dask_cluster_gives_the_local_numbers_and_survives_a_dead_worker(local_run, dask_cluster, tmp_path):
+    address, procs = dask_cluster
+    out = tmp_path / "out"
+    cmd = [str(BIN / "cea"), "run", "--countries", UNITS, "--scenarios", "base", *FAST, "--scheduler", address,
+           "--out", str(out), "--run-id", "r1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # let both jobs start, then kill one worker process mid-job
+    deadline = time.time() + 120
+    while time.time() < deadline and not any((out / "r1" / u / "base" / "notebooks").exists()
+                                             for u in ("BGD", "KEN")):
+        time.sleep(0.5)
+    time.sleep(3)
+    os.killpg(procs[1].pid, signal.SIGKILL)
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr[-2000:]
+    manifest = json.loads((out / "r1" / "manifest.json").read_text())
+    assert manifest["executor"] == f"dask {address}"
+    assert all(j["status"] == "ok" for j in manifest["jobs"])
+    _, reference = local_run
+    for unit in ("BGD", "KEN"):
+        assert result_files(out / "r1" / unit / "base") == result_files(reference / unit / "base")
