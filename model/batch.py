@@ -65,6 +65,7 @@ class Job:
     root: str
     sobol_n: int = 256
     notebooks: tuple[str, ...] = NOTEBOOKS
+    pdf: bool = True
 
 
 @dataclass
@@ -85,6 +86,7 @@ class JobResult:
     files: list[str] = field(default_factory=list)
     headline: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
+    brief: dict = field(default_factory=dict)
     resumed: bool = False
 
 
@@ -122,7 +124,7 @@ def inputs_hash(unit: str, scenario: str, draws: int, seed: int, root: Path,
 
 
 def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, run_dir: Path,
-         root: Path, sobol_n: int = 256) -> list[Job]:
+         root: Path, sobol_n: int = 256, pdf: bool = True) -> list[Job]:
     """One job per (unit, scenario); names are checked against their patterns first."""
     problems = [P.Problem("--countries", u, "bad unit code") for u in units if not P.UNIT_CODE.match(u)]
     problems += [P.Problem("--scenarios", s, "bad scenario name") for s in scenarios
@@ -130,7 +132,7 @@ def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, 
     if problems:
         raise P.ParameterError(problems)
     return [Job(u, s, draws, seed, str(run_dir / u / s), inputs_hash(u, s, draws, seed, root, sobol_n=sobol_n),
-                str(root), sobol_n) for u in units for s in scenarios]
+                str(root), sobol_n, pdf=pdf) for u in units for s in scenarios]
 
 
 def _notebook_parameters(name: str, job: Job) -> dict:
@@ -210,6 +212,7 @@ def execute_job(job: Job) -> JobResult:
         ps = P.load(job.unit, job.scenario, job.root)
         res.quality = ps.quality()
         write_frame(folder / "parameters.csv", ps.table())
+        write_json(folder / "context.json", context(ps, job))
         for name in job.notebooks:
             entry = _execute_notebook(name, job)
             res.notebooks.append(entry)
@@ -218,6 +221,10 @@ def execute_job(job: Job) -> JobResult:
                 where = f" (cell {entry['cell_index']})" if entry.get("cell_index") is not None else ""
                 res.error = f"{name}{where}: {entry['error']}"
                 break
+        if res.status == "ok" and tuple(job.notebooks) == NOTEBOOKS:
+            from model.brief import build_brief
+
+            res.brief = build_brief(folder, pdf=job.pdf)
     except Exception as exc:  # noqa: BLE001 - one failing job must not stop the batch
         res.status = "failed"
         res.error = f"{type(exc).__name__}: {exc}"
@@ -229,6 +236,20 @@ def execute_job(job: Job) -> JobResult:
     res.headline = _headline(folder)
     write_json(folder / "manifest.json", asdict(res))
     return res
+
+
+def context(ps: P.ParameterSet, job: Job) -> dict:
+    """What a brief needs to know about a job besides its result files (no paths, no clock)."""
+    from model.cea import decision_threshold
+
+    value = lambda k: ps[k].value if k in ps else None  # noqa: E731 - the models report what is missing
+    label, lam = decision_threshold(ps) if "gdp_per_capita" in ps else (None, None)
+    return {"unit": job.unit, "unit_name": ps.unit_name, "scenario": job.scenario,
+            "scenario_description": ps.scenario_description, "settings": ps.settings.model_dump(mode="json"),
+            "decision_threshold": {"label": label, "value": lam},
+            "discount_rate_costs": value("discount_rate_costs"),
+            "discount_rate_effects": value("discount_rate_effects"),
+            "draws": job.draws, "seed": job.seed, "sobol_n": job.sobol_n, "version": __version__}
 
 
 def _already_done(job: Job) -> JobResult | None:
@@ -305,14 +326,26 @@ def _run_dask(jobs: Sequence[Job], scheduler: str, on_done: Callable[[JobResult]
     return results
 
 
+def _write_index(run_dir: Path, manifest: dict) -> None:
+    """The run's index.html and results.xlsx; a failure here is reported, never fatal to the run."""
+    from model.brief import build_index
+
+    info = {k: manifest[k] for k in ("run", "seed", "draws", "executor")} | {"version": __version__}
+    try:
+        build_index(run_dir, manifest["jobs"], info)
+    except Exception as exc:  # noqa: BLE001 - the jobs' results stand without the index
+        print(f"index not written: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
 def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, out: Path,
         root: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
-        resume: bool = False, run_id: str | None = None, sobol_n: int = 256) -> int:
-    """Plan, execute and record a batch; return 0 (all ok) or 1 (some failed)."""
+        resume: bool = False, run_id: str | None = None, sobol_n: int = 256, pdf: bool = True) -> int:
+    """Plan, execute and record a batch, then write the run's index and spreadsheet; return 0
+    (all ok) or 1 (some failed)."""
     root = Path(root).resolve() if root else P.DEFAULT_ROOT
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = (Path(out) / run_id).resolve()
-    jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n)
+    jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n, pdf=pdf)
     todo, results = [], []
     progress = Progress(len(jobs))
     for job in jobs:
@@ -330,15 +363,21 @@ def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, o
             results += _run_local(todo, workers or os.cpu_count() or 1, progress.update)
     order = {(j.unit, j.scenario): i for i, j in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.unit, r.scenario)])
-    write_json(run_dir / "manifest.json", {
+    manifest = {
         "run": run_id, "versions": versions(), "argv": sys.argv, "seed": seed, "draws": draws,
         "sobol_n": sobol_n, "executor": f"dask {scheduler}" if scheduler else f"local x{workers or os.cpu_count()}",
         "seconds": round(time.perf_counter() - t0, 1), "jobs": [asdict(r) for r in results],
-    })
+    }
+    write_json(run_dir / "manifest.json", manifest)
     summary = pd.DataFrame([{"unit": r.unit, "scenario": r.scenario, "status": r.status,
                              **r.quality, **r.headline, "error": r.error or ""} for r in results])
     write_frame(run_dir / "summary.csv", summary)
     failed = [r for r in results if r.status != "ok"]
+    _write_index(run_dir, manifest)
+    no_pdf = sorted({r.brief["pdf"] for r in results if r.brief and not r.brief.get("pdf", "").endswith(".pdf")})
+    for reason in no_pdf:
+        print(f"briefs: {reason}", file=sys.stderr)
     print(f"{len(results) - len(failed)} job(s) ok, {len(failed)} failed; results in {run_dir}")
+    print(f"index: {run_dir / 'index.html'}")
     return 1 if failed else 0
 

@@ -101,7 +101,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     return batch.run(units, scen, draws=args.draws, seed=args.seed, out=Path(args.out), root=args.root,
                      workers=args.workers, scheduler=args.scheduler, resume=args.resume, run_id=args.run_id,
-                     sobol_n=args.sobol_n)
+                     sobol_n=args.sobol_n, pdf=not args.no_pdf)
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from model.brief import data, rebuild
+
+    try:
+        for line in rebuild(Path(args.run), pdf=not args.no_pdf):
+            print(line)
+    except data.BriefDataError as exc:
+        print(f"cea: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"index: {Path(args.run) / 'index.html'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,8 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true",
                    help="skip jobs whose outputs exist with the same inputs hash (use with --run-id)")
     r.add_argument("--run-id", default=None, help="run folder name (default: a UTC timestamp)")
+    r.add_argument("--no-pdf", action="store_true", help="write HTML briefs only (no headless Chromium)")
     r.add_argument("--sobol-n", type=int, default=256, help="Sobol base sample size in the uncertainty notebook")
     r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("brief", help="re-render a run's briefs, spreadsheets and index from its result files")
+    b.add_argument("run", help="a run folder (holding manifest.json), e.g. outputs/20261125T120000Z")
+    b.add_argument("--no-pdf", action="store_true", help="HTML and spreadsheets only")
+    b.set_defaults(func=cmd_brief)
     return parser
 
 

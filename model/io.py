@@ -14,6 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp_path)`` then rename ``tmp_path`` to ``path`` (same folder, same disk)."""
@@ -21,6 +24,7 @@ def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for the whole team to read
     try:
         writer(Path(tmp))
         os.replace(tmp, path)

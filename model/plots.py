@@ -17,11 +17,11 @@ from model.io import write_atomic  # noqa: E402
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
-def save(fig, stem: str | Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` atomically; close the figure."""
+def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` (or ``formats``) atomically; close the figure."""
     stem = Path(stem)
     out = []
-    for ext in ("png", "svg"):
+    for ext in formats:
         out.append(write_atomic(stem.with_suffix(f".{ext}"),
                                 lambda p, e=ext: fig.savefig(p, format=e, dpi=150, bbox_inches="tight")))
     plt.close(fig)
@@ -170,4 +170,26 @@ def budget(table, title: str = ""):
     lines2 = ax2.get_legend_handles_labels()
     ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")
     ax.set_title(title)
+    return fig
+
+
+def league(labels: Sequence[str], mms_icer: Sequence[float], mami_icer: Sequence[float],
+           thresholds: Sequence[float]):
+    """League chart across units: MMS vs IFA and MAMI vs inpatient cost per DALY averted (US$,
+    negative = saves money), hatched vs solid bars, each unit's decision threshold as a marker."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.6))
+    y = np.arange(n)
+    mms = np.nan_to_num(np.asarray(mms_icer, dtype=float))
+    mami = np.nan_to_num(np.asarray(mami_icer, dtype=float))
+    ax.barh(y - 0.2, mms, height=0.38, color="0.35", label="MMS vs IFA")
+    ax.barh(y + 0.2, mami, height=0.38, color="white", edgecolor="black", hatch="///", label="MAMI vs inpatient")
+    ax.scatter(thresholds, y, marker="|", s=300, color="black", zorder=3, label="decision threshold")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("US$ per DALY averted (below 0: saves money)")
+    ax.set_title("Cost per DALY averted by country and scenario")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.5 / (n + 2)), ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout()
     return fig

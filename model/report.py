@@ -68,9 +68,11 @@ def frontier_lines(inc: pd.DataFrame, thresholds: dict[str, float], acceptabilit
     lines = ["Strategies on the efficiency frontier: " + ", ".join(on_frontier) + "."]
     for label, value in thresholds.items():
         best = acceptability[label].idxmax()
-        lines.append(f"At {label} (US${value:,.0f} per DALY), {best} is most often cost-effective "
-                     f"({acceptability.loc[best, label]:.0%} of PSA draws); {focus}: "
-                     f"{acceptability.loc[focus, label]:.0%}.")
+        line = (f"At {label} (US${value:,.0f} per DALY), {best} is most often cost-effective "
+                f"({acceptability.loc[best, label]:.0%} of PSA draws)")
+        if focus != best:
+            line += f"; {focus}: {acceptability.loc[focus, label]:.0%}"
+        lines.append(line + ".")
     return lines
 
 

@@ -10,6 +10,22 @@ import yaml
 
 from model.parameters import DEFAULT_ROOT
 
+FAST = ["--draws", "60", "--sobol-n", "16", "--seed", "11"]  # a quick but complete batch run
+UNITS = "BGD,KEN"
+
+
+@pytest.fixture(scope="session")
+def local_run(tmp_path_factory):
+    """One real ``cea run`` of two countries (base scenario) on 2 local workers, shared by the batch
+    and brief tests: ``(exit code, run folder)``."""
+    from model import cli
+
+    out = tmp_path_factory.mktemp("local")
+    code = cli.main(["run", "--countries", UNITS, "--scenarios", "base", *FAST, "--workers", "2",
+                     "--out", str(out), "--run-id", "r1"])
+    return code, out / "r1"
+
+
 SOURCES = {
     "src_a": {"citation": "Author A. A study. J 2020;1:1-2.", "url": "https://example.org/a",
               "read": "Table 2."},

@@ -15,12 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import FAST, UNITS
 
 from model import batch, cli
 from model import parameters as P
 
-FAST = ["--draws", "60", "--sobol-n", "16", "--seed", "11"]
-UNITS = "BGD,KEN"
 BIN = Path(sys.executable).parent
 
 
@@ -29,14 +28,6 @@ def result_files(job_dir: Path) -> dict[str, bytes]:
     and manifests carry timings or renderer details and are left out)."""
     return {str(p.relative_to(job_dir)): p.read_bytes() for p in sorted(job_dir.rglob("*"))
             if p.is_file() and p.suffix in (".csv", ".json", ".parquet") and p.name != "manifest.json"}
-
-
-@pytest.fixture(scope="module")
-def local_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    code = cli.main(["run", "--countries", UNITS, "--scenarios", "base", *FAST, "--workers", "2",
-                     "--out", str(out), "--run-id", "r1"])
-    return code, out / "r1"
 
 
 def test_local_batch_writes_every_job_and_a_manifest(local_run):
@@ -92,7 +83,7 @@ def test_killed_run_resumes_and_matches(local_run, tmp_path):
     """SIGKILL a run after its first job, resume it, and get the same numbers as a 2-worker run."""
     out = tmp_path / "out"
     cmd = [str(BIN / "cea"), "run", "--countries", UNITS, "--scenarios", "base", *FAST, "--workers", "1",
-           "--out", str(out), "--run-id", "r1"]
+           "--out", str(out), "--run-id", "r1", "--no-pdf"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     first = out / "r1" / "BGD" / "base" / "manifest.json"
     deadline = time.time() + 240
@@ -150,7 +141,7 @@ def test_dask_cluster_gives_the_local_numbers_and_survives_a_dead_worker(local_r
     address, procs = dask_cluster
     out = tmp_path / "out"
     cmd = [str(BIN / "cea"), "run", "--countries", UNITS, "--scenarios", "base", *FAST, "--scheduler", address,
-           "--out", str(out), "--run-id", "r1"]
+           "--out", str(out), "--run-id", "r1", "--no-pdf"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # let both jobs start, then kill one worker process mid-job
     deadline = time.time() + 120

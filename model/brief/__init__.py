@@ -1,0 +1,127 @@
+"""Country briefs, the run index and spreadsheets, made from a job's result files.
+
+``build_brief(folder)`` writes ``brief.html`` (self-contained), ``brief.pdf`` (headless Chromium;
+skipped with a clear message when Chromium is missing) and ``results.xlsx`` into a finished job's
+folder. ``build_index(run_dir, jobs)`` writes the run's ``index.html``, ``league.png`` and
+``results.xlsx``. Nothing here runs a model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from model.brief import data as brief_data
+from model.brief import pdf as brief_pdf
+from model.brief import render
+from model.io import write_text
+
+__all__ = ["build_brief", "build_index", "rebuild"]
+
+
+def build_brief(folder: str | Path, pdf: bool = True) -> dict:
+    """Write a job's brief and spreadsheet; return ``{"html", "pdf", "xlsx"}`` with a file name or
+    the reason it was not written (the PDF is the only part allowed to be missing)."""
+    from model import spreadsheet
+
+    folder = Path(folder)
+    d = brief_data.load(folder)
+    html = write_text(folder / "brief.html", render.brief_html(d))
+    out = {"html": html.name, "xlsx": spreadsheet.job_workbook(d, folder / "results.xlsx").name}
+    if not pdf:
+        out["pdf"] = "skipped (--no-pdf)"
+    else:
+        try:
+            out["pdf"] = brief_pdf.html_to_pdf(html, folder / "brief.pdf").name
+        except brief_pdf.PdfUnavailable as exc:
+            out["pdf"] = str(exc)
+    return out
+
+
+INDEX_COLUMNS = (  # (key in a row, header, kind)
+    ("unit", "Unit", "text"), ("name", "Country", "text"), ("scenario", "Scenario", "text"),
+    ("status", "Status", "text"), ("mms_icer", "MMS vs IFA, US$/DALY", "money"),
+    ("mms_p", "P(MMS cost-effective)", "pct"), ("mami_icer", "MAMI vs inpatient, US$/DALY", "money"),
+    ("mami_p", "P(MAMI cost-effective)", "pct"), ("best", "Best combination", "text"),
+    ("deaths_averted", "Infant deaths averted per year (best vs IFA + inpatient)", "num"),
+    ("budget", "Budget impact, 5 years (US$)", "money"), ("quality", "Inputs verified / unverified / assumed", "text"),
+)
+
+
+def _row(job: dict, run_dir: Path) -> dict:
+    folder = run_dir / job["unit"] / job["scenario"]
+    rel = f"{job['unit']}/{job['scenario']}"
+    q = job.get("quality") or {}
+    row = {"unit": job["unit"], "scenario": job["scenario"], "status": job["status"], "name": job["unit"],
+           "error": job.get("error") or "", "links": [],
+           "quality": f"{q.get('verified', '')} / {q.get('unverified', '')} / {q.get('assumption', '')}"}
+    for name in ("brief.html", "brief.pdf", "results.xlsx"):
+        if (folder / name).exists():
+            row["links"].append((name, f"{rel}/{name}"))
+    for nb in job.get("notebooks", []):
+        if "notebook" in nb and (folder / "notebooks" / nb["notebook"]).exists():
+            row["links"].append((nb["notebook"].split("_")[0], f"{rel}/notebooks/{nb['notebook']}"))
+    if job["status"] != "ok":
+        return row
+    try:
+        d = brief_data.load(folder)
+    except brief_data.BriefDataError as exc:
+        row["error"] = str(exc)
+        return row
+    mms, mami = d.comparisons
+    ref = d.best.get("per_100k") or {}
+    row.update(name=d.unit_name, mms_icer=mms.icer, mms_p=mms.probability_ce, mami_icer=mami.icer,
+               mami_p=mami.probability_ce, best=d.best["strategy"], budget=d.budget_totals["total"],
+               deaths_averted=ref.get("infant_deaths", 0.0) * d.notes["pregnancies_per_year"] / 1e5,
+               mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold)
+    return row
+
+
+def _league(rows: list[dict], path: Path) -> Path | None:
+    """Horizontal bars of MMS vs IFA cost per DALY averted by unit and scenario, with each
+    unit's decision threshold as a marker; greyscale-safe (hatching, not colour, separates series)."""
+    ok = [r for r in rows if r.get("mms_icer") is not None and r["status"] == "ok"]
+    if not ok:
+        return None
+    from model import plots
+
+    fig = plots.league([f"{r['unit']} / {r['scenario']}" for r in ok], [r["mms_icer"] for r in ok],
+                       [r["mami_icer"] for r in ok], [r["threshold"] for r in ok])
+    return plots.save(fig, path.with_suffix(""), formats=("png",))[0]
+
+
+def build_index(run_dir: str | Path, jobs: list[dict], run: dict) -> dict:
+    """Write ``index.html``, ``league.png`` and ``results.xlsx`` for a run from its jobs' manifests."""
+    from model import spreadsheet
+
+    run_dir = Path(run_dir)
+    rows = [_row(job, run_dir) for job in jobs]
+    league = _league(rows, run_dir / "league.png")
+    html = write_text(run_dir / "index.html", render.index_html(run, rows, INDEX_COLUMNS, league))
+    summary = pd.DataFrame([{k: r.get(k) for k, _, _ in INDEX_COLUMNS} | {"error": r["error"]} for r in rows])
+    jobs_frame = pd.DataFrame([{k: v for k, v in j.items() if not isinstance(v, (list, dict))} for j in jobs])
+    xlsx = spreadsheet.run_workbook(summary, jobs_frame, run_dir / "results.xlsx")
+    return {"html": html.name, "xlsx": xlsx.name, "league": league.name if league else None}
+
+
+def rebuild(run_dir: str | Path, pdf: bool = True) -> list[str]:
+    """Re-render every finished job's brief and spreadsheet and the run's index from the result files
+    (after a template change, or to add PDFs to a ``--no-pdf`` run). Returns one line per job."""
+    import json
+
+    run_dir = Path(run_dir)
+    path = run_dir / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+        jobs = manifest["jobs"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise brief_data.BriefDataError(f"{path}: not a run manifest ({type(exc).__name__}: {exc})") from None
+    lines = []
+    for job in jobs:
+        if job.get("status") == "ok":
+            out = build_brief(run_dir / job["unit"] / job["scenario"], pdf=pdf)
+            lines.append(f"{job['unit']}/{job['scenario']}: {out['html']}, {out['xlsx']}, {out['pdf']}")
+    info = {k: manifest.get(k, "") for k in ("run", "seed", "draws", "executor")}
+    build_index(run_dir, jobs, info | {"version": manifest.get("versions", {}).get("model", "")})
+    return lines

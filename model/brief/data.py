@@ -1,0 +1,241 @@
+"""What a brief says, read from one job's result files (no model is re-run).
+
+Every number in a brief comes from here. Per-100,000 figures are differences of the
+``*_base.csv`` tables (already per 100,000 pregnancies reached); national figures are differences of
+``*_base_national.csv`` (one year's cohort of pregnancies reached by antenatal care); probabilities
+of being cost-effective are shares of PSA draws (``*_psa.parquet``) with a positive incremental net
+monetary benefit at the decision threshold. Costs are US$ of the run's price year; DALYs as the
+models count them (discounted YLL and YLD).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HEADLINE_OUTCOMES = (  # (column in *_base.csv, label in the brief)
+    ("infant_deaths", "Infant deaths averted"),
+    ("stillbirths", "Stillbirths averted"),
+    ("lbw_births", "Low-birthweight births averted"),
+    ("dalys", "DALYs averted"),
+)
+
+
+class BriefDataError(ValueError):
+    """A result file a brief needs is missing or malformed (names the file and the problem)."""
+
+
+@dataclass
+class Comparison:
+    """One decision: ``new`` against ``old``, per 100,000 pregnancies and for the national cohort."""
+
+    key: str
+    question: str
+    new: str
+    old: str
+    per_100k: dict[str, float]
+    national: dict[str, float]
+    probability_ce: float
+    threshold_label: str
+    threshold: float
+
+    @property
+    def icer(self) -> float:
+        """US$ per DALY averted (NaN when no DALY is averted)."""
+        d = self.per_100k["dalys"]
+        return self.per_100k["cost"] / d if d > 0 else float("nan")
+
+    @property
+    def verdict(self) -> str:
+        """``dominant``, ``cost-effective``, ``not cost-effective`` or ``dominated``."""
+        cost, dalys = self.per_100k["cost"], self.per_100k["dalys"]
+        if dalys >= 0 and cost <= 0:
+            return "dominant"
+        if dalys <= 0 and cost >= 0:
+            return "dominated"
+        if dalys > 0:
+            return "cost-effective" if cost / dalys <= self.threshold else "not cost-effective"
+        return "cost-effective" if cost / dalys >= self.threshold else "not cost-effective"  # saves money, loses health
+
+    @property
+    def sentence(self) -> str:
+        """The answer in one plain sentence."""
+        lam = f"US${self.threshold:,.0f} per DALY ({self.threshold_label})"
+        p = f"{self.probability_ce:.0%}"
+        if self.verdict == "dominant":
+            what = f"{self.new} instead of {self.old} saves money and averts DALYs"
+        elif self.verdict == "dominated":
+            what = f"{self.new} instead of {self.old} costs more and averts no DALYs"
+        elif self.per_100k["dalys"] > 0:
+            what = (f"{self.new} instead of {self.old} costs US${self.icer:,.0f} per DALY averted, "
+                    f"which is {'within' if self.verdict == 'cost-effective' else 'above'} the threshold")
+        else:
+            what = f"{self.new} instead of {self.old} saves money but loses health"
+        return f"{what}: it is {self.verdict} at {lam}, with probability {p} across the PSA draws."
+
+
+@dataclass
+class BriefData:
+    """Everything a brief and a spreadsheet show for one (unit, scenario)."""
+
+    folder: Path
+    context: dict
+    comparisons: list[Comparison]
+    best: dict
+    frontier: pd.DataFrame
+    budget: pd.DataFrame
+    budget_totals: dict
+    drivers: pd.DataFrame
+    evppi: pd.DataFrame
+    parameters: pd.DataFrame
+    quality: dict[str, int]
+    thresholds: dict[str, float]
+    findings: dict[str, str]
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def unit_name(self) -> str:
+        return self.context.get("unit_name") or self.context["unit"]
+
+    def headline(self) -> dict[str, float]:
+        """Flat ``name -> value`` of the headline numbers (the page marks each with ``data-key``)."""
+        out: dict[str, float] = {}
+        for c in self.comparisons:
+            for scope, table in (("per_100k", c.per_100k), ("national", c.national)):
+                for k, v in table.items():
+                    out[f"{c.key}.{scope}.{k}"] = v
+            out[f"{c.key}.icer"] = c.icer
+            out[f"{c.key}.probability_ce"] = c.probability_ce
+        out["best.probability_ce"] = self.best["probability_ce"]
+        for phase, value in self.budget_totals.items():
+            out[f"budget.{phase}"] = value
+        return out
+
+
+def _read_csv(folder: Path, name: str, index: str | None = None) -> pd.DataFrame:
+    path = folder / name
+    try:
+        frame = pd.read_csv(path)
+        return frame.set_index(index) if index else frame
+    except FileNotFoundError:
+        raise BriefDataError(f"{path}: missing (did the job's notebooks all run?)") from None
+    except (KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise BriefDataError(f"{path}: cannot read it ({exc})") from None
+
+
+def _read_json(folder: Path, name: str) -> dict:
+    path = folder / name
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BriefDataError(f"{path}: missing (did the job's notebooks all run?)") from None
+    except ValueError as exc:
+        raise BriefDataError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _row(frame: pd.DataFrame, strategy: str, path: str) -> pd.Series:
+    if strategy not in frame.index:
+        raise BriefDataError(f"{path}: no row for strategy {strategy!r} (has {list(frame.index)})")
+    return frame.loc[strategy]
+
+
+def difference(folder: Path, prefix: str, new: str, old: str, national: bool = False) -> dict[str, float]:
+    """Incremental cost and outcomes averted of ``new`` against ``old`` from ``<prefix>_base.csv``
+    (per 100,000 pregnancies) or ``<prefix>_base_national.csv`` (national cohort, one year)."""
+    name = f"{prefix}_base{'_national' if national else ''}.csv"
+    base = _read_csv(folder, name, "strategy")
+    a, b = _row(base, new, name), _row(base, old, name)
+    out = {"cost": float(a["cost"] - b["cost"])}
+    for col, _ in HEADLINE_OUTCOMES:
+        if col in base.columns:
+            out[col] = float(b[col] - a[col])
+    return out
+
+
+def probability_cost_effective(folder: Path, prefix: str, new: str, old: str, threshold: float) -> float:
+    """Share of PSA draws in which ``new`` has a higher net monetary benefit than ``old``."""
+    name = f"{prefix}_psa.parquet"
+    try:
+        psa = pd.read_parquet(folder / name)
+    except FileNotFoundError:
+        raise BriefDataError(f"{folder / name}: missing") from None
+    wide = psa.pivot(index="sample", columns="strategy", values=["cost", "dalys"])
+    for s in (new, old):
+        if s not in wide["cost"].columns:
+            raise BriefDataError(f"{folder / name}: no draws for strategy {s!r}")
+    inmb = threshold * (wide["dalys"][old] - wide["dalys"][new]) - (wide["cost"][new] - wide["cost"][old])
+    return float(np.mean(inmb.to_numpy() > 0))
+
+
+def best_strategy(folder: Path, prefix: str, threshold: float) -> dict:
+    """The strategy with the highest expected net monetary benefit over the PSA draws at
+    ``threshold`` (the CEAF's choice) and the share of draws in which it is the best."""
+    psa = pd.read_parquet(folder / f"{prefix}_psa.parquet")
+    wide = psa.pivot(index="sample", columns="strategy", values=["cost", "dalys"])
+    nmb = -threshold * wide["dalys"] - wide["cost"]
+    best = str(nmb.mean().idxmax())
+    share = float(np.mean(nmb.idxmax(axis=1).to_numpy() == best))
+    return {"strategy": best, "probability_ce": share, "expected_nmb": float(nmb[best].mean())}
+
+
+def _budget_by_phase(budget: pd.DataFrame) -> dict[str, float]:
+    totals = budget.groupby("phase", sort=False)["total_cost"].sum()
+    out = {str(k): float(v) for k, v in totals.items()}
+    out["total"] = float(budget["total_cost"].sum())
+    return out
+
+
+COMPARISONS = (  # key, question, result prefix, new, old
+    ("mms", "Should pregnant women receive MMS instead of IFA?", "antenatal", "MMS", "IFA"),
+    ("mami", "Should uncomplicated at-risk infants under 6 months be cared for in the community (MAMI) "
+             "instead of being referred to inpatient care?", "continuum", "IFA + MAMI", "IFA + inpatient"),
+)
+
+
+def load(folder: str | Path) -> BriefData:
+    """Read a finished job's result folder into :class:`BriefData`."""
+    folder = Path(folder)
+    context = _read_json(folder, "context.json")
+    threshold_label = context["decision_threshold"]["label"]
+    threshold = float(context["decision_threshold"]["value"])
+    comparisons = []
+    for key, question, prefix, new, old in COMPARISONS:
+        comparisons.append(Comparison(
+            key=key, question=question, new=new, old=old,
+            per_100k=difference(folder, prefix, new, old),
+            national=difference(folder, prefix, new, old, national=True),
+            probability_ce=probability_cost_effective(folder, prefix, new, old, threshold),
+            threshold_label=threshold_label, threshold=threshold))
+    best = best_strategy(folder, "continuum", threshold)
+    best["reference"] = "IFA + inpatient"
+    best["per_100k"] = difference(folder, "continuum", best["strategy"], "IFA + inpatient") \
+        if best["strategy"] != "IFA + inpatient" else {}
+    frontier = _read_csv(folder, "continuum_incremental.csv", "strategy")
+    budget = _read_csv(folder, "budget_impact.csv")
+    budget_totals_file = _read_json(folder, "budget_impact_totals.json")
+    one_way = _read_csv(folder, "uncertainty_continuum_one_way.csv")
+    drivers = one_way.sort_values("inmb_swing", ascending=False).head(8)
+    evppi = _read_csv(folder, "uncertainty_continuum_evppi_at_threshold.csv").rename(columns={"index": "input"})
+    evpi = _read_csv(folder, "uncertainty_continuum_evpi.csv")
+    notes = _read_json(folder, "uncertainty_continuum_notes.json")
+    per_unit = evpi["evpi_per_unit"].to_numpy()
+    scale = float(np.median(evpi["evpi_population"].to_numpy()[per_unit > 0] / per_unit[per_unit > 0])) \
+        if (per_unit > 0).any() else float("nan")
+    evppi["evppi_population"] = evppi["evppi"] * scale
+    evppi = evppi.sort_values("evppi", ascending=False).reset_index(drop=True)
+    parameters = _read_csv(folder, "parameters.csv")
+    quality = {k: int((parameters["status"] == k).sum()) for k in ("verified", "unverified", "assumption")}
+    findings = {p: _read_json(folder, f"{p}_findings.json")["findings"] for p in ("antenatal", "infant", "continuum")}
+    notes["evpi_population_scale"] = scale
+    notes["evpi_population_at_threshold"] = float(np.interp(threshold, evpi["threshold"], evpi["evpi_population"]))
+    notes["budget_strategy"] = budget_totals_file.get("strategy", "")
+    notes["pregnancies_per_year"] = float(budget["pregnancies"].iloc[0])
+    thresholds = _read_json(folder, "continuum_findings.json")["thresholds_usd_per_daly"]
+    return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
+                     budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
+                     parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,
+                     notes=notes)

@@ -1,0 +1,109 @@
+"""Render briefs and the run index from Jinja2 templates (autoescaped) into self-contained HTML.
+
+Figures are the PNGs the notebooks wrote, embedded as ``data:`` URIs so one file opens anywhere
+(from disk, as an e-mail attachment). Each headline number in the page carries ``data-key`` and
+``data-value`` (the unrounded number) so tests and readers can check it against the result files.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from model.brief.data import HEADLINE_OUTCOMES, BriefData
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+FIGURES = (  # file stem, caption, alt text
+    ("continuum_ce_plane", "Cost-effectiveness plane: the four strategies against IFA + inpatient care",
+     "Scatter of probabilistic draws of incremental cost (US$ per pregnancy, vertical axis) against DALYs "
+     "averted per pregnancy (horizontal axis) for IFA + MAMI, MMS + inpatient and MMS + MAMI against "
+     "IFA + inpatient care, with each strategy's mean, a 95% ellipse and dashed threshold lines."),
+    ("uncertainty_continuum_ceaf", "Cost-effectiveness acceptability frontier",
+     "Line chart of the probability that the strategy with the highest expected net benefit is "
+     "cost-effective (vertical axis, 0 to 1) across thresholds in US$ per DALY averted (horizontal axis)."),
+    ("uncertainty_continuum_ceac", "Cost-effectiveness acceptability curves",
+     "Line chart of the probability that each of the four strategies is the most cost-effective "
+     "(vertical axis) across thresholds in US$ per DALY averted (horizontal axis)."),
+    ("uncertainty_continuum_tornado", "Tornado diagram: inputs that move the net benefit most",
+     "Horizontal bars, one per input, showing the incremental net monetary benefit of the best "
+     "combination against IFA + inpatient when the input is set to its low and high value; longest bar first."),
+    ("budget_impact", "Budget impact by year and implementation phase",
+     "Bar chart of the additional cost in US$ per year over five years, by implementation phase "
+     "(exploration, pilot, scale-up)."),
+)
+
+
+def fmt_number(value: float, digits: int | None = None) -> str:
+    """A count or ratio for reading: thousands separators; decimals only where the number is small."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if digits is None:
+        size = abs(value)
+        digits = 0 if size >= 100 else 1 if size >= 10 else 2
+    text = f"{abs(value):,.{digits}f}"
+    return f"-{text}" if value < 0 and float(text.replace(",", "")) != 0 else text
+
+
+def fmt_money(value: float, digits: int | None = None) -> str:
+    """US$ with thousands separators, a minus sign before the currency for savings."""
+    text = fmt_number(value, digits if digits is not None else (0 if abs(value) >= 10 else 2))
+    if text == "n/a":
+        return text
+    return f"-US${text[1:]}" if text.startswith("-") else f"US${text}"
+
+
+def fmt_percent(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:.0%}"
+
+
+def data_uri(path: Path) -> str | None:
+    """``data:image/png;base64,...`` of a figure, or ``None`` when the file is missing."""
+    try:
+        return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    except OSError:
+        return None
+
+
+def environment() -> Environment:
+    """The Jinja2 environment: autoescaping on for every template, unknown names are errors."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent)
+    return env
+
+
+def _key_assumptions(data: BriefData) -> list[dict]:
+    """Assumed inputs among the drivers of the result, then the other assumed inputs with wide ranges."""
+    params = data.parameters.set_index("parameter")
+    drivers = [p for p in data.drivers["parameter"] if p in params.index]
+    assumed = [p for p in drivers if params.loc[p, "status"] == "assumption"]
+    rows = []
+    for p in assumed:
+        r = params.loc[p]
+        rows.append({"parameter": p, "value": r["value"], "low": r["low"], "high": r["high"],
+                     "unit": r["unit"], "note": r["note"] if isinstance(r["note"], str) else ""})
+    return rows
+
+
+def brief_html(data: BriefData) -> str:
+    """The brief as one self-contained HTML document."""
+    figures = [{"id": stem, "caption": cap, "alt": alt, "src": data_uri(data.folder / f"{stem}.png")}
+               for stem, cap, alt in FIGURES]
+    params = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+              for row in data.parameters.to_dict("records")]
+    return environment().get_template("brief.html.j2").render(
+        d=data, ctx=data.context, figures=[f for f in figures if f["src"]],
+        missing_figures=[f["caption"] for f in figures if not f["src"]],
+        outcomes=HEADLINE_OUTCOMES, assumptions=_key_assumptions(data), parameters=params,
+        css=(TEMPLATES / "brief.css").read_text())
+
+
+def index_html(run: dict, rows: list[dict], columns, league_png: Path | None) -> str:
+    """The run index: every job in a sortable table, links to briefs and notebooks, a league chart."""
+    return environment().get_template("index.html.j2").render(
+        run=run, rows=rows, columns=columns, league=data_uri(league_png) if league_png else None,
+        css=(TEMPLATES / "brief.css").read_text())

@@ -1,0 +1,352 @@
+"""Briefs, the run index and spreadsheets: numbers equal the result files, text is escaped, the PDF has
+the expected pages, and a real browser (headless Chromium) shows the pages without errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from model.brief import build_brief, data, render
+from model.brief import pdf as brief_pdf
+
+SCREENSHOTS = os.environ.get("CEA_SCREENSHOTS")  # keep the browser test's screenshots here when set
+
+
+def expected_headline(folder: Path) -> dict[str, float]:
+    """The brief's headline numbers worked out directly from the result files."""
+    out: dict[str, float] = {}
+    pairs = {"mms": ("antenatal", "MMS", "IFA"), "mami": ("continuum", "IFA + MAMI", "IFA + inpatient")}
+    ctx = json.loads((folder / "context.json").read_text())
+    lam = ctx["decision_threshold"]["value"]
+    for key, (prefix, new, old) in pairs.items():
+        for scope, suffix in (("per_100k", ""), ("national", "_national")):
+            base = pd.read_csv(folder / f"{prefix}_base{suffix}.csv").set_index("strategy")
+            out[f"{key}.{scope}.cost"] = base.loc[new, "cost"] - base.loc[old, "cost"]
+            for col in ("infant_deaths", "stillbirths", "lbw_births", "dalys"):
+                out[f"{key}.{scope}.{col}"] = base.loc[old, col] - base.loc[new, col]
+        psa = pd.read_parquet(folder / f"{prefix}_psa.parquet").set_index(["strategy", "sample"])
+        d_cost = psa.loc[new, "cost"] - psa.loc[old, "cost"]
+        d_dalys = psa.loc[old, "dalys"] - psa.loc[new, "dalys"]
+        out[f"{key}.probability_ce"] = float(np.mean(lam * d_dalys - d_cost > 0))
+    inc = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
+    out["mms.icer"] = inc.loc["MMS", "cost_per_dalys_averted"] * 1.0  # the cea module's own ICER
+    budget = pd.read_csv(folder / "budget_impact.csv")
+    for phase, total in budget.groupby("phase")["total_cost"].sum().items():
+        out[f"budget.{phase}"] = total
+    out["budget.total"] = json.loads((folder / "budget_impact_totals.json").read_text())["total_cost"]
+    out["threshold"] = lam
+    return out
+
+
+def displayed(text: str) -> tuple[float, float]:
+    """A number as shown (``US$1,234``, ``-US$0.52``, ``78%``) and half a unit of its last digit."""
+    t = text.strip().replace("US$", "").replace(",", "")
+    scale = 0.01 if t.endswith("%") else 1.0
+    t = t.rstrip("%")
+    decimals = len(t.split(".")[1]) if "." in t else 0
+    return float(t) * scale, 0.5 * 10 ** -decimals * scale
+
+
+def check_numbers(shown: dict[str, tuple[str, str]], expected: dict[str, float]) -> int:
+    """Every expected number is in the page, its data-value equals it, its text rounds from it."""
+    checked = 0
+    for key, value in expected.items():
+        assert key in shown, f"{key} not in the page"
+        raw, text = shown[key]
+        assert math.isclose(float(raw), value, rel_tol=1e-9, abs_tol=1e-9), (key, raw, value)
+        number, half = displayed(text)
+        assert abs(number - value) <= half * 1.0001 + 1e-9, (key, text, value)
+        checked += 1
+    return checked
+
+
+class _Numbers(HTMLParser):
+    """``data-key -> (data-value, text)`` of the numbers in a page, and every <img>."""
+
+    def __init__(self):
+        super().__init__()
+        self.numbers: dict[str, tuple[str, str]] = {}
+        self.images: list[dict] = []
+        self._open: tuple[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.images.append(a)
+        if "data-key" in a and "data-value" in a:
+            self._open = (a["data-key"], a["data-value"])
+            self.numbers[a["data-key"]] = (a["data-value"], "")
+
+    def handle_data(self, text):
+        if self._open:
+            key, raw = self._open
+            self.numbers[key] = (raw, self.numbers[key][1] + text)
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+
+def parse(path: Path) -> _Numbers:
+    p = _Numbers()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def run_dir(local_run):
+    code, run = local_run
+    assert code == 0
+    return run
+
+
+@pytest.fixture
+def job_copy(run_dir, tmp_path):
+    dst = tmp_path / "job"
+    shutil.copytree(run_dir / "BGD" / "base", dst)
+    for f in ("brief.html", "brief.pdf", "results.xlsx"):
+        (dst / f).unlink(missing_ok=True)
+    return dst
+
+
+def test_run_writes_briefs_index_and_spreadsheets(run_dir):
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    for job in manifest["jobs"]:
+        folder = run_dir / job["unit"] / "base"
+        for f in ("brief.html", "results.xlsx", "context.json"):
+            assert (folder / f).exists() and f in job["files"], f
+        assert job["brief"]["html"] == "brief.html"
+    for f in ("index.html", "results.xlsx", "league.png"):
+        assert (run_dir / f).exists(), f
+    assert not list(run_dir.rglob(".tmp*"))
+
+
+@pytest.mark.parametrize("unit", ["BGD", "KEN"])
+def test_brief_numbers_equal_the_result_files(run_dir, unit):
+    folder = run_dir / unit / "base"
+    page = parse(folder / "brief.html")
+    assert check_numbers(page.numbers, expected_headline(folder)) >= 25
+    ctx = json.loads((folder / "context.json").read_text())
+    acc = pd.read_csv(folder / "continuum_acceptability.csv").set_index("strategy")
+    best = page.numbers["best.probability_ce"][0]
+    html = (folder / "brief.html").read_text()
+    strategy = re.search(r'data-key="best.strategy">([^<]+)<', html).group(1)
+    assert math.isclose(float(best), acc.loc[strategy, ctx["decision_threshold"]["label"]])
+    params = pd.read_csv(folder / "parameters.csv")
+    q = {k: int((params["status"] == k).sum()) for k in ("verified", "unverified", "assumption")}
+    for k, n in q.items():
+        assert f'data-key="quality.{k}">{n}<' in html
+    assert html.count("<tr><td class=\"text\"><code>") >= len(params)  # full parameter appendix
+    assert all(img["src"].startswith("data:image/png;base64,") and img.get("alt") for img in page.images)
+    assert len(page.images) == len(render.FIGURES)
+
+
+def test_index_lists_every_job_with_numbers_from_the_briefs(run_dir):
+    html = (run_dir / "index.html").read_text()
+    for unit in ("BGD", "KEN"):
+        d = data.load(run_dir / unit / "base")
+        m = re.search(rf'data-sort="([^"]+)" data-key="{unit}/base.mms_icer"', html)
+        assert m and math.isclose(float(m.group(1)), d.comparisons[0].icer, rel_tol=1e-12)
+        assert f'href="{unit}/base/brief.html"' in html
+        assert f'href="{unit}/base/notebooks/04_uncertainty.ipynb"' in html
+
+
+def test_spreadsheets_hold_the_tables_and_live_formulas(run_dir):
+    folder = run_dir / "BGD" / "base"
+    wb = openpyxl.load_workbook(folder / "results.xlsx")
+    for sheet in ("About", "Headline", "Check", "Parameters", "antenatal incremental", "continuum PSA",
+                  "budget impact", "EVPPI"):
+        assert sheet in wb.sheetnames, sheet
+    params = pd.read_csv(folder / "parameters.csv")
+    assert wb["Parameters"].max_row == len(params) + 1
+    check = wb["Check"]
+    assert check["E4"].value == "=C4-C3" and check["F4"].value == "=D3-D4"
+    cost = check["C4"].value - check["C3"].value
+    dalys = check["D3"].value - check["D4"].value
+    inc = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
+    assert math.isclose(cost / dalys, inc.loc["MMS", "cost_per_dalys_averted"], rel_tol=1e-9)
+    headline = pd.read_excel(folder / "results.xlsx", sheet_name="Headline").set_index("key")["value"]
+    expected = {k: v for k, v in expected_headline(folder).items() if k != "threshold"}
+    assert len(expected) > 20
+    for key, value in expected.items():
+        assert math.isclose(headline[key], value, rel_tol=1e-9, abs_tol=1e-12), key
+    run_book = pd.read_excel(run_dir / "results.xlsx", sheet_name="Summary")
+    assert list(run_book["unit"]) == ["BGD", "KEN"]
+
+
+def test_text_from_parameter_files_is_escaped(job_copy):
+    ctx = json.loads((job_copy / "context.json").read_text())
+    ctx["scenario_description"] = '<script>alert("x")</script> & more'
+    (job_copy / "context.json").write_text(json.dumps(ctx))
+    html = render.brief_html(data.load(job_copy))
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in html
+
+
+def test_missing_result_file_is_named(job_copy):
+    (job_copy / "continuum_base.csv").unlink()
+    with pytest.raises(data.BriefDataError, match=r"continuum_base\.csv: missing"):
+        data.load(job_copy)
+
+
+def test_without_chromium_the_html_is_still_written(job_copy, monkeypatch):
+    monkeypatch.setenv("CEA_CHROMIUM", str(job_copy / "no-such-browser"))
+    out = build_brief(job_copy)
+    assert out["pdf"].startswith("no PDF: Chromium not found")
+    assert (job_copy / "brief.html").exists() and (job_copy / "results.xlsx").exists()
+    assert not (job_copy / "brief.pdf").exists()
+
+
+@pytest.mark.parametrize("value,money,number", [
+    (1234.567, "US$1,235", "1,235"), (-86842.2, "-US$86,842", "-86,842"), (0.5234, "US$0.52", "0.52"),
+    (12.34, "US$12", "12.3"), (-0.004, "US$0.00", "0.00"), (float("nan"), "n/a", "n/a"),
+])
+def test_number_formats(value, money, number):
+    assert render.fmt_money(value) == money
+    assert render.fmt_number(value) == number
+
+
+def test_verdicts_cover_the_four_quadrants():
+    def comp(cost, dalys):
+        per = {"cost": cost, "dalys": dalys}
+        return data.Comparison("k", "q", "new", "old", per, per, 0.5, "t", 100.0)
+
+    assert comp(-1, 1).verdict == "dominant" and comp(1, -1).verdict == "dominated"
+    assert comp(50, 1).verdict == "cost-effective" and comp(150, 1).verdict == "not cost-effective"
+    assert comp(-150, -1).verdict == "cost-effective" and comp(-50, -1).verdict == "not cost-effective"
+    assert comp(150, 1).icer == 150 and math.isnan(comp(1, 0).icer)
+
+
+# ----------------------------------------------------------------------------------------------
+# PDF and browser checks: they need Debian's chromium (and chromium-driver for the browser test).
+
+needs_chromium = pytest.mark.skipif(brief_pdf.find_chromium() is None,
+                                    reason="Chromium not installed (apt-get install chromium chromium-driver)")
+
+
+@needs_chromium
+def test_pdf_has_two_brief_pages_then_methods_and_appendix(run_dir):
+    from pypdf import PdfReader
+
+    folder = run_dir / "BGD" / "base"
+    reader = PdfReader(folder / "brief.pdf")
+    pages = [p.extract_text() for p in reader.pages]
+    assert len(pages) >= 3
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert abs(width - 595) < 2 and abs(height - 842) < 2  # A4 in points
+    first_two = " ".join(pages[:2])
+    for text in ("Bangladesh", "The answer", "What it buys", "Budget impact", "What drives the uncertainty",
+                 "Key assumptions and data quality"):
+        assert text in first_two, text
+    assert "Methods (CHEERS 2022 items)" in pages[2]  # the methods start on page 3
+    assert "Appendix: every input and its source" in " ".join(pages[2:])
+    icer = data.load(folder).comparisons[0].icer
+    assert render.fmt_money(icer) in first_two.replace(" ", "")
+
+
+def _driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    driver_path = shutil.which("chromedriver")
+    if driver_path is None:
+        pytest.skip("chromedriver not installed (apt-get install chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = brief_pdf.find_chromium()
+    for flag in brief_pdf.FLAGS:
+        if flag not in ("--no-pdf-header-footer", "--headless"):
+            options.add_argument(flag)
+    options.add_argument("--headless=new")
+    options.add_argument("--window-size=1280,1600")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def _open(driver, path: Path, shots: Path, name: str) -> list[dict]:
+    driver.get(path.as_uri())
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1280, min(int(height) + 100, 12000))
+    driver.save_screenshot(str(shots / f"{name}.png"))
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors
+    return driver.execute_script(
+        "return Array.from(document.images).map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0,"
+        " w: i.getBoundingClientRect().width}))")
+
+
+@needs_chromium
+def test_brief_and_index_in_a_real_browser(run_dir, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    shots = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    driver = _driver()
+    try:
+        folder = run_dir / "BGD" / "base"
+        images = _open(driver, folder / "brief.html", shots, "brief_BGD")
+        assert len(images) == len(render.FIGURES)
+        assert all(i["ok"] and i["alt"] and i["w"] > 100 for i in images), images
+        shown = {e.get_attribute("data-key"): (e.get_attribute("data-value"), e.text)
+                 for e in driver.find_elements(By.CSS_SELECTOR, "[data-value]")}
+        assert check_numbers(shown, expected_headline(folder)) >= 25
+        headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "h1, h2")]
+        assert headings[:3] == [headings[0], "The answer", "What it buys"] and "Bangladesh" in headings[0]
+
+        images = _open(driver, run_dir / "index.html", shots, "index")
+        assert len(images) == 1 and images[0]["ok"] and images[0]["alt"]
+        button = driver.find_element(By.CSS_SELECTOR, 'button[data-col="4"]')  # MMS vs IFA cost per DALY
+        button.click()
+        values = [float(td.get_attribute("data-sort"))
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(5)")]
+        assert values == sorted(values) and len(values) == 2
+        button.click()
+        values = [float(td.get_attribute("data-sort"))
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(5)")]
+        assert values == sorted(values, reverse=True)
+        assert driver.find_element(By.CSS_SELECTOR, "th:nth-child(5)").get_attribute("aria-sort") == "descending"
+        link = driver.find_element(By.LINK_TEXT, "brief.html")
+        link.click()
+        assert driver.current_url.endswith("/base/brief.html")
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.quit()
+
+
+def test_cea_brief_rerenders_a_run_without_running_models(run_dir, tmp_path, capsys):
+    from model import cli
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    for f in [copy / "index.html", *copy.glob("*/base/brief.*"), *copy.glob("*/base/results.xlsx")]:
+        f.unlink()
+    before = {p: p.read_bytes() for p in copy.rglob("*.csv")}
+    assert cli.main(["brief", str(copy), "--no-pdf"]) == 0
+    assert "BGD/base: brief.html, results.xlsx, skipped (--no-pdf)" in capsys.readouterr().out
+    assert (copy / "index.html").exists() and (copy / "KEN" / "base" / "brief.html").exists()
+    assert {p: p.read_bytes() for p in copy.rglob("*.csv")} == before
+    assert cli.main(["brief", str(tmp_path / "nowhere")]) == 2
+    assert "manifest.json: not a run manifest" in capsys.readouterr().err
+
+
+@needs_chromium
+def test_the_two_brief_pages_also_fit_letter_paper(run_dir, tmp_path):
+    from pypdf import PdfReader
+
+    html = (run_dir / "BGD" / "base" / "brief.html").read_text()
+    assert "@page { size: A4;" in html
+    letter = tmp_path / "letter.html"
+    letter.write_text(html.replace("@page { size: A4;", "@page { size: letter;"))
+    reader = PdfReader(brief_pdf.html_to_pdf(letter, tmp_path / "letter.pdf"))
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (612, 792)
+    pages = [p.extract_text() for p in reader.pages]
+    assert "Key assumptions and data quality" in pages[1]
+    assert "Methods (CHEERS 2022 items)" in pages[2]
