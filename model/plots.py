@@ -189,7 +189,7 @@ def league(labels: Sequence[str], mms_icer: Sequence[float], mami_icer: Sequence
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("US$ per DALY averted (below 0: saves money)")
-    ax.set_title("Cost per DALY averted by country and scenario")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.5 / (n + 2)), ncol=3, fontsize=8, frameon=False)
+    ax.set_title("Cost per DALY averted by country and scenario", pad=24)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
     return fig

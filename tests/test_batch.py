@@ -64,6 +64,10 @@ def test_failing_notebook_fails_its_job_alone(tmp_path):
     assert job["error"].startswith("01_antenatal_ifa_vs_mms.ipynb (cell ")
     assert "CalibrationError" in job["error"]
     assert (tmp_path / "out" / "r" / "BGD" / "broken" / "notebooks" / "01_antenatal_ifa_vs_mms.ipynb").exists()
+    index = (tmp_path / "out" / "r" / "index.html").read_text()  # the index still lists the failed job
+    assert '<tr class="failed">' in index and "CalibrationError" in index
+    assert 'href="BGD/broken/notebooks/01_antenatal_ifa_vs_mms.ipynb"' in index
+    assert not (tmp_path / "out" / "r" / "BGD" / "broken" / "brief.html").exists()
 
 
 @pytest.mark.parametrize("args,message", [

@@ -350,3 +350,13 @@ def test_the_two_brief_pages_also_fit_letter_paper(run_dir, tmp_path):
     pages = [p.extract_text() for p in reader.pages]
     assert "Key assumptions and data quality" in pages[1]
     assert "Methods (CHEERS 2022 items)" in pages[2]
+
+
+def test_subnational_unit_with_inherited_births_is_flagged():
+    params = pd.DataFrame({"parameter": ["live_births", "nmr"],
+                           "file": ["parameters/countries/IND.yaml", "parameters/countries/IND-MH.yaml"]})
+    warning = data.cohort_warning({"unit": "IND-MH", "unit_name": "Maharashtra"}, params)
+    assert "IND-sized" in warning and "Maharashtra" in warning
+    own = params.assign(file="parameters/countries/IND-MH.yaml")
+    assert data.cohort_warning({"unit": "IND-MH"}, own) == ""
+    assert data.cohort_warning({"unit": "IND"}, params) == ""

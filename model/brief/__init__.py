@@ -54,7 +54,7 @@ def _row(job: dict, run_dir: Path) -> dict:
     rel = f"{job['unit']}/{job['scenario']}"
     q = job.get("quality") or {}
     row = {"unit": job["unit"], "scenario": job["scenario"], "status": job["status"], "name": job["unit"],
-           "error": job.get("error") or "", "links": [],
+           "error": job.get("error") or "", "note": "", "links": [],
            "quality": f"{q.get('verified', '')} / {q.get('unverified', '')} / {q.get('assumption', '')}"}
     for name in ("brief.html", "brief.pdf", "results.xlsx"):
         if (folder / name).exists():
@@ -74,7 +74,8 @@ def _row(job: dict, run_dir: Path) -> dict:
     row.update(name=d.unit_name, mms_icer=mms.icer, mms_p=mms.probability_ce, mami_icer=mami.icer,
                mami_p=mami.probability_ce, best=d.best["strategy"], budget=d.budget_totals["total"],
                deaths_averted=ref.get("infant_deaths", 0.0) * d.notes["pregnancies_per_year"] / 1e5,
-               mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold)
+               mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold,
+               note=d.notes["cohort_warning"])
     return row
 
 
@@ -99,7 +100,8 @@ def build_index(run_dir: str | Path, jobs: list[dict], run: dict) -> dict:
     rows = [_row(job, run_dir) for job in jobs]
     league = _league(rows, run_dir / "league.png")
     html = write_text(run_dir / "index.html", render.index_html(run, rows, INDEX_COLUMNS, league))
-    summary = pd.DataFrame([{k: r.get(k) for k, _, _ in INDEX_COLUMNS} | {"error": r["error"]} for r in rows])
+    summary = pd.DataFrame([{k: r.get(k) for k, _, _ in INDEX_COLUMNS} | {"error": r["error"], "note": r["note"]}
+                            for r in rows])
     jobs_frame = pd.DataFrame([{k: v for k, v in j.items() if not isinstance(v, (list, dict))} for j in jobs])
     xlsx = spreadsheet.run_workbook(summary, jobs_frame, run_dir / "results.xlsx")
     return {"html": html.name, "xlsx": xlsx.name, "league": league.name if league else None}

@@ -189,6 +189,21 @@ def _budget_by_phase(budget: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def cohort_warning(context: dict, parameters: pd.DataFrame) -> str:
+    """A warning when a subnational unit's live births come from its parent's file, so that its
+    national-cohort and budget figures are the parent's size ('' otherwise)."""
+    unit = context["unit"]
+    if "-" not in unit or "file" not in parameters.columns:
+        return ""
+    row = parameters.loc[parameters["parameter"] == "live_births"]
+    origin = str(row["file"].iloc[0]) if len(row) else ""
+    if not origin or Path(origin).stem == unit:
+        return ""
+    return (f"Live births come from {origin} (no figure for {context.get('unit_name') or unit} in the parameter "
+            f"files): whole-population, national-cohort and budget figures are {Path(origin).stem}-sized, "
+            "not this unit's. Per-100,000 figures and ratios are unaffected.")
+
+
 COMPARISONS = (  # key, question, result prefix, new, old
     ("mms", "Should pregnant women receive MMS instead of IFA?", "antenatal", "MMS", "IFA"),
     ("mami", "Should uncomplicated at-risk infants under 6 months be cared for in the community (MAMI) "
@@ -234,6 +249,7 @@ def load(folder: str | Path) -> BriefData:
     notes["evpi_population_at_threshold"] = float(np.interp(threshold, evpi["threshold"], evpi["evpi_population"]))
     notes["budget_strategy"] = budget_totals_file.get("strategy", "")
     notes["pregnancies_per_year"] = float(budget["pregnancies"].iloc[0])
+    notes["cohort_warning"] = cohort_warning(context, parameters)
     thresholds = _read_json(folder, "continuum_findings.json")["thresholds_usd_per_daly"]
     return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
