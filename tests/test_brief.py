@@ -43,8 +43,19 @@ def expected_headline(folder: Path) -> dict[str, float]:
     budget = pd.read_csv(folder / "budget_impact.csv")
     for phase, total in budget.groupby("phase")["total_cost"].sum().items():
         out[f"budget.{phase}"] = total
-    out["budget.total"] = json.loads((folder / "budget_impact_totals.json").read_text())["total_cost"]
+    totals = json.loads((folder / "budget_impact_totals.json").read_text())
+    out["budget.total"] = totals["total_cost"]
+    for k in ("infant_deaths_averted", "stillbirths_averted", "dalys_averted"):
+        out[f"budget.{k}"] = totals[k]
     out["threshold"] = lam
+    # population EVPI at the decision threshold: per-pregnancy EVPI from the continuum draws, scaled to the
+    # country and horizon by the ratio the uncertainty notebook used (population / per-unit EVPI)
+    psa = pd.read_parquet(folder / "continuum_psa.parquet")
+    nmb = (-lam * psa.pivot(index="sample", columns="strategy", values="dalys")
+           - psa.pivot(index="sample", columns="strategy", values="cost")).to_numpy()
+    evpi = pd.read_csv(folder / "uncertainty_continuum_evpi.csv").query("evpi_per_unit > 0").iloc[-1]
+    out["evpi.population"] = (nmb.max(axis=1).mean() - nmb.mean(axis=0).max()) * (
+        evpi["evpi_population"] / evpi["evpi_per_unit"])
     return out
 
 
@@ -128,6 +139,10 @@ def test_run_writes_briefs_index_and_spreadsheets(run_dir):
     for f in ("index.html", "results.xlsx", "league.png"):
         assert (run_dir / f).exists(), f
     assert not list(run_dir.rglob(".tmp*"))
+    umask = os.umask(0)
+    os.umask(umask)  # results are readable as the user's umask allows, not 0600 as mkstemp makes them
+    for f in ("index.html", "BGD/base/brief.html", "BGD/base/results.xlsx", "BGD/base/antenatal_base.csv"):
+        assert (run_dir / f).stat().st_mode & 0o777 == 0o666 & ~umask, f
 
 
 @pytest.mark.parametrize("unit", ["BGD", "KEN"])
@@ -175,7 +190,8 @@ def test_spreadsheets_hold_the_tables_and_live_formulas(run_dir):
     inc = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
     assert math.isclose(cost / dalys, inc.loc["MMS", "cost_per_dalys_averted"], rel_tol=1e-9)
     headline = pd.read_excel(folder / "results.xlsx", sheet_name="Headline").set_index("key")["value"]
-    expected = {k: v for k, v in expected_headline(folder).items() if k != "threshold"}
+    expected = {k: v for k, v in expected_headline(folder).items()
+                if k not in ("threshold", "evpi.population") and not k.endswith("_averted")}
     assert len(expected) > 20
     for key, value in expected.items():
         assert math.isclose(headline[key], value, rel_tol=1e-9, abs_tol=1e-12), key
@@ -194,15 +210,39 @@ def test_text_from_parameter_files_is_escaped(job_copy):
 
 def test_missing_result_file_is_named(job_copy):
     (job_copy / "continuum_base.csv").unlink()
-    with pytest.raises(data.BriefDataError, match=r"continuum_base\.csv: missing"):
+    with pytest.raises(data.BriefDataError, match=r"continuum_base\.csv: missing \(result files are written by"):
         data.load(job_copy)
 
 
-def test_without_chromium_the_html_is_still_written(job_copy, monkeypatch):
+def _edit_json(path: Path, **changes) -> None:
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda f: _edit_json(f / "context.json", decision_threshold={"label": None, "value": None}),
+     r"context\.json: decision_threshold needs a label and a value"),
+    (lambda f: (f / "context.json").write_text("{}"), r"context\.json: no key 'unit', 'scenario'"),
+    (lambda f: pd.read_csv(f / "budget_impact.csv").drop(columns="total_cost").to_csv(f / "budget_impact.csv"),
+     r"budget_impact\.csv: no column 'total_cost'"),
+    (lambda f: (f / "antenatal_psa.parquet").write_text("not parquet"), r"antenatal_psa\.parquet: cannot read it"),
+    (lambda f: (f / "infant_findings.json").write_text("[]"), r"infant_findings\.json: no key 'findings'"),
+])
+def test_damaged_result_files_are_named_with_the_problem(job_copy, damage, message):
+    damage(job_copy)
+    with pytest.raises(data.BriefDataError, match=message):
+        data.load(job_copy)
+
+
+def test_without_chromium_the_html_is_still_written(job_copy, monkeypatch, tmp_path):
     monkeypatch.setenv("CEA_CHROMIUM", str(job_copy / "no-such-browser"))
     out = build_brief(job_copy)
-    assert out["pdf"].startswith("no PDF: Chromium not found")
+    missing = job_copy / "no-such-browser"
+    assert out["pdf"] == f"no PDF: CEA_CHROMIUM={missing} does not exist; the HTML brief is written"
     assert (job_copy / "brief.html").exists() and (job_copy / "results.xlsx").exists()
+    assert not (job_copy / "brief.pdf").exists()
+    monkeypatch.delenv("CEA_CHROMIUM")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on PATH
+    assert build_brief(job_copy, pdf=True)["pdf"].startswith("no PDF: Chromium not found (install Debian's")
     assert not (job_copy / "brief.pdf").exists()
 
 
@@ -213,6 +253,11 @@ def test_without_chromium_the_html_is_still_written(job_copy, monkeypatch):
 def test_number_formats(value, money, number):
     assert render.fmt_money(value) == money
     assert render.fmt_number(value) == number
+
+
+def test_discount_rates_keep_their_decimal():
+    assert [render.fmt_rate(r) for r in (0.03, 0.035, 0.0, 0.05)] == ["3%", "3.5%", "0%", "5%"]
+    assert render.fmt_percent(0.035) == "4%"  # probabilities are whole percentages, rates are not
 
 
 def test_verdicts_cover_the_four_quadrants():

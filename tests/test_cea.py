@@ -68,3 +68,13 @@ def test_incremental_table_and_cost_per_unit_averted():
     assert np.isnan(t.loc["a", "cost_per_deaths_averted"])
     assert t.loc["b", "cost_per_deaths_averted"] == pytest.approx(100.0)
     assert t.loc["b", "status"] == cea.D
+
+
+def test_findings_name_the_focus_strategy_only_when_it_is_not_the_most_often_best():
+    from model.report import frontier_lines
+
+    inc = pd.DataFrame({"status": [cea.ND, cea.ND]}, index=["A", "B"])
+    acc = pd.DataFrame({"t1": [0.3, 0.7], "t2": [0.6, 0.4]}, index=["A", "B"])
+    lines = frontier_lines(inc, {"t1": 100.0, "t2": 200.0}, acc, focus="B")
+    assert lines[1] == "At t1 (US$100 per DALY), B is most often cost-effective (70% of PSA draws)."
+    assert lines[2] == "At t2 (US$200 per DALY), A is most often cost-effective (60% of PSA draws); B: 40%."

@@ -116,25 +116,37 @@ class BriefData:
         return out
 
 
-def _read_csv(folder: Path, name: str, index: str | None = None) -> pd.DataFrame:
+MISSING = "missing (result files are written by `cea run`; re-run this job)"
+
+
+def _read_csv(folder: Path, name: str, index: str | None = None, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a result CSV; a missing file or a missing ``index``/``columns`` column is an error naming both."""
     path = folder / name
     try:
         frame = pd.read_csv(path)
-        return frame.set_index(index) if index else frame
     except FileNotFoundError:
-        raise BriefDataError(f"{path}: missing (did the job's notebooks all run?)") from None
-    except (KeyError, ValueError, pd.errors.ParserError) as exc:
+        raise BriefDataError(f"{path}: {MISSING}") from None
+    except (ValueError, pd.errors.ParserError) as exc:
         raise BriefDataError(f"{path}: cannot read it ({exc})") from None
+    absent = [c for c in (*([index] if index else []), *columns) if c not in frame.columns]
+    if absent:
+        raise BriefDataError(f"{path}: no column {', '.join(map(repr, absent))}")
+    return frame.set_index(index) if index else frame
 
 
-def _read_json(folder: Path, name: str) -> dict:
+def _read_json(folder: Path, name: str, keys: tuple[str, ...] = ()) -> dict:
+    """Read a result JSON object; a missing file or a missing top-level key is an error naming both."""
     path = folder / name
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise BriefDataError(f"{path}: missing (did the job's notebooks all run?)") from None
+        raise BriefDataError(f"{path}: {MISSING}") from None
     except ValueError as exc:
         raise BriefDataError(f"{path}: not valid JSON ({exc})") from None
+    absent = [k for k in keys if not isinstance(data, dict) or k not in data]
+    if absent:
+        raise BriefDataError(f"{path}: no key {', '.join(map(repr, absent))}")
+    return data
 
 
 def _row(frame: pd.DataFrame, strategy: str, path: str) -> pd.Series:
@@ -156,30 +168,38 @@ def difference(folder: Path, prefix: str, new: str, old: str, national: bool = F
     return out
 
 
-def probability_cost_effective(folder: Path, prefix: str, new: str, old: str, threshold: float) -> float:
-    """Share of PSA draws in which ``new`` has a higher net monetary benefit than ``old``."""
-    name = f"{prefix}_psa.parquet"
+def psa_draws(folder: Path, prefix: str, strategies: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``<prefix>_psa.parquet`` as a (sample x (cost|dalys, strategy)) frame, read once per call site;
+    names the file when it, a column or one of ``strategies`` is missing."""
+    path = folder / f"{prefix}_psa.parquet"
     try:
-        psa = pd.read_parquet(folder / name)
+        psa = pd.read_parquet(path)
+        wide = psa.pivot(index="sample", columns="strategy", values=["cost", "dalys"])
     except FileNotFoundError:
-        raise BriefDataError(f"{folder / name}: missing") from None
-    wide = psa.pivot(index="sample", columns="strategy", values=["cost", "dalys"])
-    for s in (new, old):
+        raise BriefDataError(f"{path}: {MISSING}") from None
+    except (KeyError, ValueError, OSError) as exc:
+        raise BriefDataError(f"{path}: cannot read it ({type(exc).__name__}: {exc})") from None
+    for s in strategies:
         if s not in wide["cost"].columns:
-            raise BriefDataError(f"{folder / name}: no draws for strategy {s!r}")
+            raise BriefDataError(f"{path}: no draws for strategy {s!r}")
+    return wide
+
+
+def probability_cost_effective(wide: pd.DataFrame, new: str, old: str, threshold: float) -> float:
+    """Share of PSA draws (:func:`psa_draws`) in which ``new`` has a higher net monetary benefit than ``old``."""
     inmb = threshold * (wide["dalys"][old] - wide["dalys"][new]) - (wide["cost"][new] - wide["cost"][old])
     return float(np.mean(inmb.to_numpy() > 0))
 
 
-def best_strategy(folder: Path, prefix: str, threshold: float) -> dict:
+def best_strategy(wide: pd.DataFrame, threshold: float) -> dict:
     """The strategy with the highest expected net monetary benefit over the PSA draws at
-    ``threshold`` (the CEAF's choice) and the share of draws in which it is the best."""
-    psa = pd.read_parquet(folder / f"{prefix}_psa.parquet")
-    wide = psa.pivot(index="sample", columns="strategy", values=["cost", "dalys"])
+    ``threshold`` (the CEAF's choice), the share of draws in which it is the best, and the expected
+    value of perfect information per unit (mean of the per-draw maximum NMB minus the maximum mean NMB)."""
     nmb = -threshold * wide["dalys"] - wide["cost"]
     best = str(nmb.mean().idxmax())
     share = float(np.mean(nmb.idxmax(axis=1).to_numpy() == best))
-    return {"strategy": best, "probability_ce": share, "expected_nmb": float(nmb[best].mean())}
+    evpi = float(nmb.max(axis=1).mean() - nmb.mean().max())
+    return {"strategy": best, "probability_ce": share, "expected_nmb": float(nmb[best].mean()), "evpi": evpi}
 
 
 def _budget_by_phase(budget: pd.DataFrame) -> dict[str, float]:
@@ -214,43 +234,55 @@ COMPARISONS = (  # key, question, result prefix, new, old
 def load(folder: str | Path) -> BriefData:
     """Read a finished job's result folder into :class:`BriefData`."""
     folder = Path(folder)
-    context = _read_json(folder, "context.json")
-    threshold_label = context["decision_threshold"]["label"]
-    threshold = float(context["decision_threshold"]["value"])
+    context = _read_json(folder, "context.json", keys=("unit", "scenario", "decision_threshold", "settings", "draws"))
+    try:
+        threshold_label = str(context["decision_threshold"]["label"])
+        threshold = float(context["decision_threshold"]["value"])
+    except (KeyError, TypeError, ValueError):
+        raise BriefDataError(f"{folder / 'context.json'}: decision_threshold needs a label and a value in US$ "
+                             f"per DALY (got {context['decision_threshold']!r})") from None
+    draws = {prefix: psa_draws(folder, prefix, (new, old)) for _, _, prefix, new, old in COMPARISONS}
     comparisons = []
     for key, question, prefix, new, old in COMPARISONS:
         comparisons.append(Comparison(
             key=key, question=question, new=new, old=old,
             per_100k=difference(folder, prefix, new, old),
             national=difference(folder, prefix, new, old, national=True),
-            probability_ce=probability_cost_effective(folder, prefix, new, old, threshold),
+            probability_ce=probability_cost_effective(draws[prefix], new, old, threshold),
             threshold_label=threshold_label, threshold=threshold))
-    best = best_strategy(folder, "continuum", threshold)
+    best = best_strategy(draws["continuum"], threshold)
     best["reference"] = "IFA + inpatient"
     best["per_100k"] = difference(folder, "continuum", best["strategy"], "IFA + inpatient") \
         if best["strategy"] != "IFA + inpatient" else {}
     frontier = _read_csv(folder, "continuum_incremental.csv", "strategy")
-    budget = _read_csv(folder, "budget_impact.csv")
+    budget = _read_csv(folder, "budget_impact.csv", columns=(
+        "phase", "coverage", "pregnancies", "total_cost", "infant_deaths_averted", "stillbirths_averted",
+        "dalys_averted"))
     budget_totals_file = _read_json(folder, "budget_impact_totals.json")
-    one_way = _read_csv(folder, "uncertainty_continuum_one_way.csv")
+    one_way = _read_csv(folder, "uncertainty_continuum_one_way.csv", columns=("parameter", "inmb_swing"))
     drivers = one_way.sort_values("inmb_swing", ascending=False).head(8)
-    evppi = _read_csv(folder, "uncertainty_continuum_evppi_at_threshold.csv").rename(columns={"index": "input"})
-    evpi = _read_csv(folder, "uncertainty_continuum_evpi.csv")
-    notes = _read_json(folder, "uncertainty_continuum_notes.json")
+    evppi = _read_csv(folder, "uncertainty_continuum_evppi_at_threshold.csv", columns=("index", "evppi"))
+    evppi = evppi.rename(columns={"index": "input"})
+    evpi = _read_csv(folder, "uncertainty_continuum_evpi.csv",
+                     columns=("threshold", "evpi_per_unit", "evpi_population"))
+    notes = _read_json(folder, "uncertainty_continuum_notes.json",
+                       keys=("reference", "comparator", "evpi_horizon_years"))
     per_unit = evpi["evpi_per_unit"].to_numpy()
     scale = float(np.median(evpi["evpi_population"].to_numpy()[per_unit > 0] / per_unit[per_unit > 0])) \
         if (per_unit > 0).any() else float("nan")
     evppi["evppi_population"] = evppi["evppi"] * scale
     evppi = evppi.sort_values("evppi", ascending=False).reset_index(drop=True)
-    parameters = _read_csv(folder, "parameters.csv")
+    parameters = _read_csv(folder, "parameters.csv", columns=("parameter", "value", "status"))
     quality = {k: int((parameters["status"] == k).sum()) for k in ("verified", "unverified", "assumption")}
-    findings = {p: _read_json(folder, f"{p}_findings.json")["findings"] for p in ("antenatal", "infant", "continuum")}
+    findings = {p: _read_json(folder, f"{p}_findings.json", keys=("findings",))["findings"]
+                for p in ("antenatal", "infant", "continuum")}
     notes["evpi_population_scale"] = scale
-    notes["evpi_population_at_threshold"] = float(np.interp(threshold, evpi["threshold"], evpi["evpi_population"]))
+    notes["evpi_population_at_threshold"] = best["evpi"] * scale  # exact at the threshold, not interpolated
     notes["budget_strategy"] = budget_totals_file.get("strategy", "")
     notes["pregnancies_per_year"] = float(budget["pregnancies"].iloc[0])
     notes["cohort_warning"] = cohort_warning(context, parameters)
-    thresholds = _read_json(folder, "continuum_findings.json")["thresholds_usd_per_daly"]
+    thresholds = _read_json(folder, "continuum_findings.json", keys=("thresholds_usd_per_daly",))[
+        "thresholds_usd_per_daly"]
     return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
                      parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,

@@ -43,6 +43,9 @@ def html_to_pdf(html: str | Path, pdf: str | Path) -> Path:
     """Print ``html`` (a file) to ``pdf`` with headless Chromium; page size and margins come from the
     page's ``@page`` rule. Written to a temporary name and renamed (no half-written PDF)."""
     browser = find_chromium()
+    if browser is None and os.environ.get("CEA_CHROMIUM"):
+        raise PdfUnavailable(f"no PDF: CEA_CHROMIUM={os.environ['CEA_CHROMIUM']} does not exist; the HTML brief "
+                             "is written")
     if browser is None:
         raise PdfUnavailable("no PDF: Chromium not found (install Debian's 'chromium' package or set "
                              "CEA_CHROMIUM); the HTML brief is written")

@@ -57,7 +57,13 @@ def fmt_money(value: float, digits: int | None = None) -> str:
 
 
 def fmt_percent(value: float) -> str:
+    """A probability or share as a whole percentage."""
     return "n/a" if not math.isfinite(value) else f"{value:.0%}"
+
+
+def fmt_rate(value: float) -> str:
+    """A rate such as a discount rate: one decimal where it has one (3%, 3.5%)."""
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.1%}".replace(".0%", "%")
 
 
 def data_uri(path: Path) -> str | None:
@@ -72,7 +78,7 @@ def environment() -> Environment:
     """The Jinja2 environment: autoescaping on for every template, unknown names are errors."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent)
+    env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent, rate=fmt_rate)
     return env
 
 
