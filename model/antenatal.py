@@ -300,7 +300,7 @@ def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> di
     out["household_cost_admission"] = p["household_cost_per_admission"]
 
     # 6. DALYs per death
-    table = LifeTable.from_csv()
+    table = LifeTable.for_settings(settings)
     r = p["discount_rate_effects"]
     for name, age in (("neonatal", p["age_neonatal_death"]), ("postneonatal", p["age_postneonatal_death"])):
         out[f"dalys_{name}_death"] = discounted_years(table.remaining(age), r) * np.exp(-r * age)

@@ -192,7 +192,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     if missing:
         raise KeyError(f"infant model: missing parameters {missing}")
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
-    table = table or LifeTable.from_csv()
+    table = table or LifeTable.for_settings(settings)
     ages = np.asarray(settings.enrolment_ages_weeks, dtype=float)
     horizons = (SIX_MONTHS - ages).astype(int)
     n_cycles = int(horizons.max())

@@ -139,13 +139,48 @@ CASES = [
     ("per-1,000 rate out of range", "countries/BGD.yaml",
      lambda d: d["parameters"]["nmr"].update(value=1800.0, high=1900.0),
      "parameters/countries/BGD.yaml: nmr: value=1800 is outside [0, 1000]"),
+    ("NaN value", "global/core.yaml",
+     lambda d: d["parameters"]["p_event"].update(value=float("nan")),
+     "parameters/global/core.yaml: p_event.value: must be a finite number (got nan): NaN and infinity are refused"),
+    ("infinite range", "countries/BGD.yaml",
+     lambda d: d["parameters"]["p_event"].update(high="1e400"),
+     "parameters/countries/BGD.yaml: p_event.high: must be a finite number (got '1e400')"),
+    ("boolean number", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(value=True),
+     "parameters/global/core.yaml: rr_effect.value: expected a number, got a boolean (true)"),
+    ("unit cost above its magnitude bound", "global/core.yaml",
+     lambda d: d["parameters"]["cost_visit"].update(high=2e6),
+     "parameters/global/core.yaml: cost_visit: high=2e+06 is above 1e+06, the most for a unit cost (US$ per "
+     "person, item or episode): the largest per-person figure"),
+    ("improper explicit distribution", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(dist_params={"mu": 0.0, "sigma": -1.0}),
+     "parameters/global/core.yaml: rr_effect: dist_params: lognormal(mu=0.0, sigma=-1.0): sigma must be > 0"),
+    ("explicit distribution that misses the value", "global/core.yaml",
+     lambda d: d["parameters"]["p_event"].update(dist_params={"a": 900.0, "b": 100.0}),
+     "parameters/global/core.yaml: p_event: dist_params: beta(a=900, b=100) has its central 99% in [0.87"),
+    ("source address that is not a web address", "sources.yaml",
+     lambda d: d["src_a"].update(url="javascript:alert(1)"),
+     "parameters/sources.yaml: src_a.url: url must be an http:// or https:// address (got 'javascript:alert(1)')"),
+    ("unknown setting, named in its file", "countries/BGD.yaml",
+     lambda d: d.update(settings={"price_yaer": 2020}),
+     "parameters/countries/BGD.yaml: settings.price_yaer: unknown setting 'price_yaer' (known: price_year,"),
+    ("bad setting value, named in its file", "countries/BGD.yaml",
+     lambda d: d.update(settings={"perspective": "patient"}),
+     "parameters/countries/BGD.yaml: settings.perspective: Input should be 'provider' or 'societal'"),
+    ("price year outside the deflator table", "countries/BGD.yaml",
+     lambda d: d.update(settings={"price_year": 2050}),
+     "parameters/countries/BGD.yaml: settings.price_year: price year 2050 is not in parameters/global/deflators.csv "
+     "(CPI-U covers 2007-2024)"),
+    ("a parent for a national unit", "countries/IND.yaml",
+     lambda d: d.update(parent="BGD"),
+     "parameters/countries/IND.yaml: parent: only subnational units have a parent"),
 ]
 
 
 @pytest.mark.parametrize("rel,mutate,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_each_failure_names_file_key_and_reason(tree, rel, mutate, expected):
     _break(tree, rel, mutate)
-    problems = _problems(tree)
+    problems = _problems(tree, unit="IND-MH" if rel == "countries/IND.yaml" else "BGD")
     assert any(p.startswith(expected) for p in problems), problems
 
 
