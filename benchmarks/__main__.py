@@ -1,4 +1,5 @@
-"""Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``.
+"""Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``; a job's
+memory by draws: ``python -m benchmarks --job-memory 1000 10000 100000``.
 
 Measured on whatever machine runs it (the figures in the closing notes come from a 2-core
 sandbox). Not a test: nothing here asserts a time."""
@@ -101,13 +102,46 @@ def bench_continuum_loop(ps: P.ParameterSet, n: int, vectorised_10k: float) -> N
           f"({per * 1e4 / vectorised_10k:,.0f}x the vectorised run)")
 
 
+_JOB_STEP = """
+import resource, sys, time
+from model import analysis, continuum, parameters as P
+ps = P.load(sys.argv[1], "base")
+t0 = time.perf_counter()
+continuum.report(ps, draws=int(sys.argv[2]), seed=1)
+analysis.run(ps, "continuum", draws=int(sys.argv[2]), seed=1, sobol_n=256, morris_trajectories=20)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def bench_job_memory(unit: str, draws_list: list[int]) -> None:
+    """Peak memory and time of a job's heaviest steps (notebook 03's continuum report and notebook 04's
+    analyses) by PSA draws, each in a fresh process: what bounds ``cea run --draws`` (cli.MAX_DRAWS)."""
+    import subprocess
+    import sys
+
+    for draws in draws_list:
+        out = subprocess.run([sys.executable, "-c", _JOB_STEP, unit, str(draws)], capture_output=True, text=True,
+                             check=False)
+        if out.returncode != 0:
+            print(f"job steps  {draws:>9,} draws: failed ({out.stderr.strip().splitlines()[-1:]})")
+            continue
+        seconds, mb = map(float, out.stdout.split()[-2:])
+        print(f"job steps  {draws:>9,} draws (notebooks 03 + 04, continuum): {seconds:7.1f} s, "
+              f"peak RSS {mb:,.0f} MB ({mb / draws * 1024:.1f} kB per draw)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--loop", type=int, default=200, help="samples for the per-sample loop")
     parser.add_argument("--unit", default="BGD")
     parser.add_argument("--sobol-n", type=int, default=4096)
+    parser.add_argument("--job-memory", type=int, nargs="*", default=None, metavar="DRAWS",
+                        help="only measure a job's peak memory and time at these draws (e.g. 1000 10000 100000)")
     args = parser.parse_args()
+    if args.job_memory:
+        bench_job_memory(args.unit, args.job_memory)
+        return
     ps = P.load(args.unit, "base")
     print(f"unit {args.unit}, numpy {np.__version__}")
     t100k = None

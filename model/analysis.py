@@ -24,6 +24,9 @@ MODELS = {
     "infant": (infant, "inpatient", "MAMI"),
     "continuum": (continuum, "IFA + inpatient", "MMS + MAMI"),
 }
+# Inputs the analyses read beyond their model's (the threshold grid and the decision threshold use GDP per
+# capita; the threshold searches the MMS price and the MAMI set-up cost, which the models already need).
+REQUIRED = ["gdp_per_capita"]
 # EVPPI groups: label -> pattern over parameter names (only uncertain inputs the model uses count)
 GROUPS = {
     "MMS effects": r"^rr_.*_mms",

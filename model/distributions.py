@@ -136,7 +136,8 @@ class Distribution:
     def extremes(self) -> tuple[float, float]:
         """The smallest and largest values sampling can draw (the quantiles of the most extreme
         uniforms :func:`uniforms` produces)."""
-        lo, hi = self.ppf(np.array([_U_MIN, _U_MAX]))
+        with np.errstate(over="ignore", under="ignore"):
+            lo, hi = self.ppf(np.array([_U_MIN, _U_MAX]))
         return float(lo), float(hi)
 
     def mean(self) -> float:

@@ -30,6 +30,8 @@ the file, the key and the reason, all at once, before any model runs.
 from __future__ import annotations
 
 import copy
+import functools
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -41,7 +43,15 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 import pycountry
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from model.currency import DeflatorError, Deflators
 from model.dalys import LifeTable, LifeTableError
@@ -124,6 +134,16 @@ MAGNITUDE_BOUNDS = (
     MagnitudeBound("a duration in days", lambda u, c: _first_word(u) in ("day", "days"), 125 * 365.25, _LIFE,
                    low=0.0, low_reason=_NEGATIVE_TIME),
 )
+
+
+@functools.lru_cache(maxsize=8192)
+def _extremes(family: str, params: tuple[tuple[str, float], ...]) -> tuple[float, float]:
+    return Distribution(family, dict(params)).extremes()
+
+
+@functools.lru_cache(maxsize=8192)
+def _magnitude_problems(unit: str, is_cost: bool, numbers: tuple[tuple[str, float], ...]) -> list[str]:
+    return [msg for bound in MAGNITUDE_BOUNDS if bound.applies(unit, is_cost) for msg in bound.problems(dict(numbers))]
 
 
 def _no_bool(v: Any) -> Any:
@@ -234,10 +254,7 @@ class Parameter(BaseModel):
                              for k, v in numbers.items() if not 0.0 <= v <= top]
         if self.unit.strip().lower() in RATIO_UNITS:
             problems += [f"{self.unit} {k}={v:g} must be > 0" for k, v in numbers.items() if v <= 0]
-        unit = self.unit.strip().lower()
-        for bound in MAGNITUDE_BOUNDS:
-            if bound.applies(unit, self.is_cost):
-                problems += bound.problems(numbers)
+        problems += _magnitude_problems(self.unit.strip().lower(), self.is_cost, tuple(numbers.items()))
         if self.is_cost:
             problems += [f"negative cost: {k}={v:g}" for k, v in numbers.items() if v < 0]
             if self.currency is None:
@@ -277,7 +294,7 @@ def _explicit_distribution_problems(family: str, params: Mapping[str, float], va
         dist = Distribution(family, dict(params))
     except DistributionError as exc:
         return [f"dist_params: {exc}"]
-    lo, hi = dist.interval(0.99)
+    lo, hi = (float(q) for q in dist.ppf(np.array([0.005, 0.995])))
     if not lo <= value <= hi:
         return [f"dist_params: {dist.describe()} has its central 99% in [{lo:.4g}, {hi:.4g}], which does not "
                 f"hold value {value:g}"]
@@ -299,7 +316,7 @@ class Source(BaseModel):
         if v is None:
             return v
         parts = urlsplit(v.strip())
-        if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or any(c.isspace() for c in v.strip()):
+        if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or re.search(r"\s", v.strip()):
             raise ValueError(f"url must be an http:// or https:// address (got {v!r}): briefs turn it into a link")
         return v.strip()
 
@@ -349,14 +366,10 @@ class Settings(BaseModel):
         "0.5 x GDP per capita", "1 x GDP per capita",
     ] = "opportunity cost (Ochalek 2018)"
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _numbers_not_bool(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name, info in cls.model_fields.items():
-                if info.annotation in (int, float) and isinstance(data.get(name), bool):
-                    raise ValueError(f"{name}: expected a number, got a boolean ({str(data[name]).lower()})")
-        return data
+    def _numbers_not_bool(cls, v: Any, info: ValidationInfo) -> Any:
+        return _no_bool(v) if cls.model_fields[info.field_name].annotation in (int, float) else v
 
     @property
     def life_table_path(self) -> Path | None:
@@ -408,7 +421,15 @@ class _ScenarioFile(_GlobalFile):
 
 
 # --------------------------------------------------------------------------- reading
-def _rel(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """How problems name a file: relative to the folder that holds the parameter root
+    (``parameters/countries/BGD.yaml``), or as given when it lies elsewhere."""
+    return _display_path(str(path), str(root))
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, root: str) -> str:
+    path, root = Path(path), Path(root)
     try:
         return str(path.resolve().relative_to(root.resolve().parent))
     except ValueError:
@@ -422,7 +443,7 @@ def _parse_yaml_cached(path: Path) -> Any:
     """Strictly load a YAML file (:func:`model.readers.load_yaml`: UTF-8, no duplicate keys, safe
     tags), cached on (path, mtime, size); callers get a deep copy. Failures are cached too."""
     st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    key = (os.path.abspath(path), st.st_mtime_ns, st.st_size)
     if key not in _YAML_CACHE:
         try:
             _YAML_CACHE[key] = load_yaml(path)
@@ -435,7 +456,7 @@ def _parse_yaml_cached(path: Path) -> Any:
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> dict | None:
-    fname = _rel(path, root)
+    fname = display_path(path, root)
     try:
         data = _parse_yaml_cached(path)
     except FileNotFoundError:
@@ -500,7 +521,7 @@ def load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
     """Read ``sources.yaml``: a mapping of key -> {citation, url, read}."""
     path = root / "sources.yaml"
     data = _read_yaml(path, root, problems)
-    fname = _rel(path, root)
+    fname = display_path(path, root)
     sources: dict[str, Source] = {}
     for key, entry in (data or {}).items():
         if not isinstance(entry, dict):
@@ -613,6 +634,8 @@ class ParameterSet:
     cost_year_original: Mapping[str, int]
     dists: Mapping[str, Distribution]
     fit_warnings: tuple[str, ...] = ()
+    settings_origin: Mapping[str, str] = field(default_factory=dict)
+    root: Path | None = None
 
     def __getitem__(self, key: str) -> Parameter:
         return self.params[key]
@@ -708,18 +731,18 @@ def _country_chain(code: str, root: Path, problems: list[Problem]) -> list[tuple
     data = _read_yaml(path, root, problems)
     if data is None:
         return []
-    parsed = _parse(_CountryFile, data, _rel(path, root), problems)
+    parsed = _parse(_CountryFile, data, display_path(path, root), problems)
     if parsed is None:
         return []
-    unit_problems = _unit_problems(parsed.code, data, _rel(path, root), path.stem)
+    unit_problems = _unit_problems(parsed.code, data, display_path(path, root), path.stem)
     problems += unit_problems
     # the parent becomes a path only once it is known to be this unit's ISO3 country
     if parsed.parent and not any(p.key in ("code", "parent") for p in unit_problems):
         parent_path = root / "countries" / f"{parsed.parent}.yaml"
         pdata = _read_yaml(parent_path, root, problems)
-        pparsed = None if pdata is None else _parse(_CountryFile, pdata, _rel(parent_path, root), problems)
+        pparsed = None if pdata is None else _parse(_CountryFile, pdata, display_path(parent_path, root), problems)
         if pparsed is not None:
-            problems += _unit_problems(pparsed.code, pdata, _rel(parent_path, root), parent_path.stem)
+            problems += _unit_problems(pparsed.code, pdata, display_path(parent_path, root), parent_path.stem)
             chain.append((parent_path, pdata))
     chain.append((path, data))
     return chain
@@ -729,9 +752,9 @@ def _global_layer(root: Path, problems: list[Problem]) -> _Layer:
     layer = _Layer()
     files = sorted((root / "global").glob("*.yaml"))
     if not files:
-        problems.append(Problem(_rel(root / "global", root), "-", "no global parameter files"))
+        problems.append(Problem(display_path(root / "global", root), "-", "no global parameter files"))
     for path in files:
-        fname = _rel(path, root)
+        fname = display_path(path, root)
         data = _read_yaml(path, root, problems)
         if data is None or _parse(_GlobalFile, data, fname, problems) is None:
             continue
@@ -763,7 +786,7 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     except ValidationError as exc:
         problems.extend(_settings_problems(layer, exc))
     deflators = None
-    deflator_file = _rel(root / "global" / "deflators.csv", root)
+    deflator_file = display_path(root / "global" / "deflators.csv", root)
     try:
         deflators = Deflators.from_csv(root / "global" / "deflators.csv")
     except FileNotFoundError:
@@ -782,7 +805,7 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     try:
         LifeTable.from_csv(life_table)
     except LifeTableError as exc:
-        problems.extend(Problem(_rel(life_table, root), k, r) for k, r in exc.problems)
+        problems.extend(Problem(display_path(life_table, root), k, r) for k, r in exc.problems)
     if settings is not None:
         settings._life_table_path = life_table.resolve()
     params: dict[str, Parameter] = {}
@@ -806,7 +829,7 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
         except DistributionError as exc:
             problems.append(Problem(fname, key, str(exc)))
             continue
-        extremes = dist.extremes()
+        extremes = _extremes(dist.family, tuple(dist.params.items()))
         if not np.all(np.isfinite(extremes)):
             problems.append(Problem(fname, key, f"{dist.describe()} can draw non-finite values (its most extreme "
                                                 f"draws are {extremes[0]:g} and {extremes[1]:g}): narrow the range"))
@@ -830,10 +853,11 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     return settings, params, dists, original_year
 
 
-def load(unit: str | None = None, scenario: str = "base", root: str | Path | None = None
+def load(unit: str | None = None, scenario: str | None = "base", root: str | Path | None = None
          ) -> ParameterSet:
     """Load and validate the inputs of ``unit`` (ISO3 or ISO3-SUB; None = globals only) under
-    ``scenario``. Raises :class:`ParameterError` listing every problem found."""
+    ``scenario`` (None: no scenario file, the unit's own inputs). Raises :class:`ParameterError`
+    listing every problem found."""
     root = Path(root) if root is not None else DEFAULT_ROOT
     problems: list[Problem] = []
     sources = load_sources(root, problems)
@@ -842,9 +866,11 @@ def load(unit: str | None = None, scenario: str = "base", root: str | Path | Non
     if unit is not None:
         for path, data in _country_chain(unit, root, problems):
             _apply(layer, data.get("parameters") or {}, data.get("settings") or {},
-                   _rel(path, root), problems, allow_new=True)
+                   display_path(path, root), problems, allow_new=True)
             unit_name = data.get("name")
-    if not SCENARIO_NAME.match(scenario or ""):
+    if scenario is None:
+        description = ""
+    elif not SCENARIO_NAME.match(scenario):
         problems.append(Problem("scenarios", str(scenario),
                                 "bad scenario name: lower-case letters, digits, '-' and '_' only"))
         description = ""
@@ -855,9 +881,10 @@ def load(unit: str | None = None, scenario: str = "base", root: str | Path | Non
     if problems or settings is None:
         raise ParameterError(problems)
     return ParameterSet(
-        unit=unit, unit_name=unit_name, scenario=scenario, scenario_description=description,
+        unit=unit, unit_name=unit_name, scenario=scenario or "", scenario_description=description,
         settings=settings, params=params, origin=dict(layer.origin), sources=sources,
         cost_year_original=original_year, dists=dists, fit_warnings=tuple(fit_notes),
+        settings_origin=dict(layer.settings_origin), root=root,
     )
 
 
@@ -866,7 +893,7 @@ def _apply_scenario(layer: _Layer, root: Path, scenario: str, problems: list[Pro
     data = _read_yaml(path, root, problems)
     if data is None:
         return ""
-    fname = _rel(path, root)
+    fname = display_path(path, root)
     parsed = _parse(_ScenarioFile, data, fname, problems)
     if parsed is None:
         return ""

@@ -44,8 +44,8 @@ def read_text(path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         bad = raw[exc.start]
-        raise InputFileError(path, [("-", f"not UTF-8: byte 0x{bad:02x} at line {line} (offset {exc.start}) "
-                                          "is not valid UTF-8; save the file as UTF-8")]) from None
+        raise InputFileError(path, [(f"line {line}", f"not UTF-8: byte 0x{bad:02x} at offset {exc.start} is not "
+                                                     "valid UTF-8; save the file as UTF-8")]) from None
     return text.removeprefix("\ufeff")
 
 
@@ -101,7 +101,9 @@ def load_yaml(path: str | Path) -> Any:
                 raise InputFileError(path, dups)
             return None if node is None else loader.construct_document(node)
         except yaml.YAMLError as exc:
-            raise InputFileError(path, [("-", f"not valid YAML: {' '.join(str(exc).split())}")]) from None
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "-"
+            raise InputFileError(path, [(where, f"not valid YAML: {' '.join(str(exc).split())}")]) from None
     finally:
         loader.dispose()
 
@@ -131,5 +133,5 @@ def read_csv(path: str | Path, required: Sequence[str]) -> list[tuple[int, dict[
         rows.append((reader.line_num, {k: (v if isinstance(v, str) else "") for k, v in row.items()
                                        if k is not None}))
     if not rows:
-        raise InputFileError(path, [("-", "no data rows (only a header)")])
+        raise InputFileError(path, [("rows", "no data rows (only a header)")])
     return rows

@@ -90,3 +90,11 @@ def tree(tmp_path: Path) -> Path:
     dump(root / "scenarios" / "base.yaml", SCENARIO)
     dump(root / "scenarios" / "high-cost.yaml", SCENARIO_HIGH)
     return root
+
+
+@pytest.fixture
+def project_tree(tmp_path: Path) -> Path:
+    """A copy of the project's parameter folder: complete, valid, and safe to break."""
+    root = tmp_path / "parameters"
+    shutil.copytree(DEFAULT_ROOT, root)
+    return root

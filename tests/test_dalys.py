@@ -61,7 +61,7 @@ def _table(tmp_path, transform=lambda rows: rows):
     (lambda rows: [dict(r, remaining_life_expectancy="60") if r["age"] == "20" else r for r in rows],
      "table GBD2019_TMRLT, age 20", "expected age at death 80 is below 89.07 at age 15"),
     (lambda rows: rows + [rows[3]], "table GBD2019_TMRLT", "age(s) 10 given more than once"),
-    (lambda rows: [], "-", "no data rows (only a header)"),
+    (lambda rows: [], "rows", "no data rows (only a header)"),
 ])
 def test_a_life_table_the_models_cannot_use_is_refused_with_the_cell(tmp_path, transform, key, reason):
     from model.dalys import LifeTableError

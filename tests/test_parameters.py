@@ -243,17 +243,25 @@ def test_require_names_missing_parameters(tree):
 
 
 # ------------------------------------------------------------------ the CLI
-def test_cli_validate_exit_codes(tree, capsys):
-    assert cli.main(["validate", "--root", str(tree)]) == 0
-    _break(tree, "global/core.yaml", lambda d: d["parameters"]["rr_effect"].update(low=0.95))
+def test_cli_validate_exit_codes(project_tree, capsys):
+    assert cli.main(["validate", "--root", str(project_tree)]) == 0
+    _break(project_tree, "global/antenatal.yaml", lambda d: d["parameters"]["rr_lbw_ifa_vs_none"].update(low=0.95))
+    assert cli.main(["validate", "--root", str(project_tree)]) == 2
+    err = capsys.readouterr().err
+    assert "parameters/global/antenatal.yaml: rr_lbw_ifa_vs_none: low (0.95) > value (0.84)" in err
+
+
+def test_cli_validate_single_file(project_tree):
+    assert cli.main(["validate", "--root", str(project_tree), str(project_tree / "countries" / "BGD.yaml")]) == 0
+    assert cli.main(["validate", "--root", str(project_tree), str(project_tree / "countries" / "NOPE.yaml")]) == 2
+
+
+def test_files_only_tree_is_not_enough_for_the_models(tree, capsys):
+    """The small test tree has valid files but lacks the models' inputs: `cea validate` says which."""
     assert cli.main(["validate", "--root", str(tree)]) == 2
     err = capsys.readouterr().err
-    assert "rr_effect: low (0.95) > value (0.9)" in err
-
-
-def test_cli_validate_single_file(tree):
-    assert cli.main(["validate", "--root", str(tree), str(tree / "countries" / "BGD.yaml")]) == 0
-    assert cli.main(["validate", "--root", str(tree), str(tree / "countries" / "NOPE.yaml")]) == 2
+    assert ("parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05 need this input; give it in "
+            "this unit's file or in global/") in err
 
 
 def test_cli_run_refuses_unknown_country_and_writes_nothing(tree, tmp_path, capsys):
@@ -273,16 +281,14 @@ def test_cli_run_writes_outputs(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
-def test_cli_run_reports_a_failing_job_with_exit_1(tree, tmp_path):
-    import json
-
-    out = tmp_path / "out"  # the small test tree lacks the antenatal inputs: the job fails cleanly
-    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5",
-                     "--out", str(out)]) == 1
-    (run_dir,) = out.iterdir()
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["jobs"][0]["status"] == "failed"
-    assert "the antenatal model needs this parameter" in manifest["jobs"][0]["error"]
+def test_cli_run_refuses_missing_model_inputs_before_anything_runs(tree, tmp_path, capsys):
+    """The small test tree lacks the antenatal inputs: once a job failed in notebook 01 (exit 1);
+    now the run is refused before it starts (exit 2) and nothing is written."""
+    out = tmp_path / "out"
+    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05 need this input" \
+        in capsys.readouterr().err
 
 
 def test_cea_countries_lists_every_unit_with_its_quality(capsys):

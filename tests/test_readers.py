@@ -33,8 +33,8 @@ def test_same_key_in_different_mappings_and_merge_keys_are_fine(tmp_path):
 def test_bytes_that_are_not_utf8_are_named(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_bytes(b"name: ok\nnote: caf" + b"\xe9 au lait\n")  # Latin-1 e-acute
-    assert _problems(path) == [("-", "not UTF-8: byte 0xe9 at line 2 (offset 18) is not valid UTF-8; "
-                                     "save the file as UTF-8")]
+    assert _problems(path) == [("line 2", "not UTF-8: byte 0xe9 at offset 18 is not valid UTF-8; "
+                                          "save the file as UTF-8")]
 
 
 def test_a_byte_order_mark_is_dropped(tmp_path):
@@ -47,9 +47,10 @@ def test_unsafe_tags_and_syntax_errors_are_refused(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_text("x: !!python/object/apply:os.system ['true']\n")
     ((key, reason),) = _problems(path)
-    assert key == "-" and reason.startswith("not valid YAML: could not determine a constructor")
-    path.write_text("x: [1, 2\n")
-    assert _problems(path)[0][1].startswith("not valid YAML")
+    assert key == "line 1" and reason.startswith("not valid YAML: could not determine a constructor")
+    path.write_text("a: 1\nx: [1, 2\n")
+    ((key, reason),) = _problems(path)
+    assert key == "line 3" and reason.startswith("not valid YAML: while parsing a flow sequence")
 
 
 @pytest.mark.parametrize("text,expected", [("1.5", 1.5), (" 2 ", 2.0), ("N/A", None), ("", None),
