@@ -5,6 +5,10 @@ IFA and MAMI vs inpatient increments and ICERs as live Excel formulas over the b
 reader can see and change the arithmetic), Parameters (with sources), base case and incremental
 analysis of each model, PSA summary and acceptability, budget impact. Per run: Summary (one row per
 job) and Jobs (manifest). Written to a temporary name and renamed.
+
+Text from parameter files, manifests and error messages is written as text: a cell whose text
+starts with ``=`` would otherwise be stored as a live formula (``=HYPERLINK(...)`` in a note, a
+unit named ``=cmd|...``). Only the Check sheet's own arithmetic is a formula.
 """
 
 from __future__ import annotations
@@ -24,6 +28,21 @@ def _autosize(ws, max_width: int = 60) -> None:
         width = max((len(str(c.value)) for c in col if c.value is not None), default=8)
         ws.column_dimensions[col[0].column_letter].width = min(max_width, max(8, width + 2))
     ws.freeze_panes = "B2"
+
+
+def _as_text(ws) -> None:
+    """Store every cell that openpyxl took for a formula (text starting with ``=``) as plain text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _write(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
+    frame.to_excel(writer, sheet_name=name, index=False)
+    ws = writer.sheets[name]
+    _as_text(ws)
+    _autosize(ws)
 
 
 def _check_sheet(writer: pd.ExcelWriter, data: BriefData) -> None:
@@ -73,12 +92,10 @@ def job_workbook(data: BriefData, path: str | Path) -> Path:
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets[:2]:
-                frame.to_excel(writer, sheet_name=name, index=False)
-                _autosize(writer.sheets[name])
+                _write(writer, name, frame)
             _check_sheet(writer, data)
             for name, frame in sheets[2:]:
-                frame.to_excel(writer, sheet_name=name, index=False)
-                _autosize(writer.sheets[name])
+                _write(writer, name, frame)
 
     return write_atomic(path, write)
 
@@ -89,7 +106,6 @@ def run_workbook(summary: pd.DataFrame, jobs: pd.DataFrame, path: str | Path) ->
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in (("Summary", summary), ("Jobs", jobs)):
-                frame.to_excel(writer, sheet_name=name, index=False)
-                _autosize(writer.sheets[name])
+                _write(writer, name, frame)
 
     return write_atomic(path, write)
