@@ -114,7 +114,8 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     names = [n for n in ps.uncertain if n in module.REQUIRED]
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
 
-    params, cost, dalys = U.psa(ps, ev, draws, seed, names=module.REQUIRED)
+    sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
+    params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled)
     frames: dict[str, pd.DataFrame] = {}
     frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
     frames["ceac"] = U.ceac(cost, dalys, grid, strategies)

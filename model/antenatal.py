@@ -135,6 +135,12 @@ class _Guard:
 ANAEMIA_KEYS = ["anaemia_pregnant", "rr_lbw_mms_anaemic", "rr_sga_mms_anaemic"]
 
 
+def required(settings: Settings) -> list[str]:
+    """Inputs the model reads under ``settings`` (what a PSA must sample): ``REQUIRED``, plus
+    ``ANAEMIA_KEYS`` when the effects are anaemia-weighted."""
+    return REQUIRED + (ANAEMIA_KEYS if settings.effect_weighting == "anaemia" else [])
+
+
 def anaemia_weighted(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """MMS effects on LBW and SGA weighted by anaemia prevalence (as Engle-Stone 2019 did with
     Smith 2017's subgroups): ``ln RR = s ln RR_anaemic + (1 - s) ln RR``, with ``s`` the share of
@@ -403,8 +409,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> AntenatalResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
-    ps.require(REQUIRED, "the antenatal model")
-    p = ps.base() if draws is None else ps.sample(draws, seed, names=REQUIRED)
+    ps.require(required(ps.settings), "the antenatal model")
+    p = ps.base() if draws is None else ps.sample(draws, seed, names=required(ps.settings))
     return run(p, ps.settings)
 
 

@@ -11,7 +11,9 @@ every (unit, scenario) it checks
 3. a dry run of the base case: the continuum model (which runs the antenatal and infant models),
    the decision threshold and the budget's roll-out path. A calibration that cannot reproduce the
    inputs, a non-finite result or any other failure here would otherwise stop a notebook minutes
-   into a run;
+   into a run. Sets with the same settings are stacked on the sample axis and run in one call;
+   a failure is named for the scenario file when the unit without that scenario runs, else for
+   the unit's file, with the model's inputs that file sets;
 
 and once per parameter tree
 
@@ -53,12 +55,21 @@ PARAMETER_FILES = ("global", "countries", "scenarios")  # folders whose YAML fil
 _DRY_RUNS: dict[tuple, tuple[P.Problem, ...]] = {}
 
 
-def requirements() -> dict[str, list[str]]:
-    """Input name -> the notebooks that need it, from each notebook's modules' ``REQUIRED``."""
+def sampled(module, settings: P.Settings | None) -> list[str]:
+    """The inputs ``module`` reads, and a PSA samples, under ``settings``: its ``required(settings)``
+    where it has one (inputs needed only under some settings), else its ``REQUIRED``."""
+    if settings is not None and hasattr(module, "required"):
+        return list(module.required(settings))
+    return list(module.REQUIRED)
+
+
+def requirements(settings: P.Settings | None = None) -> dict[str, list[str]]:
+    """Input name -> the notebooks that need it, from each notebook's modules' ``REQUIRED`` (and
+    their ``required(settings)``, given the settings)."""
     needed: dict[str, list[str]] = {}
     for notebook, modules in NOTEBOOK_MODULES.items():
         for name in modules:
-            for key in importlib.import_module(name).REQUIRED:
+            for key in sampled(importlib.import_module(name), settings):
                 needed.setdefault(key, [])
                 if notebook not in needed[key]:
                     needed[key].append(notebook)
@@ -75,7 +86,7 @@ def _unit_file(ps: P.ParameterSet) -> str:
 def missing_inputs(ps: P.ParameterSet) -> list[P.Problem]:
     """A problem for every input a notebook needs that the parameter set lacks."""
     out = []
-    for key, notebooks in requirements().items():
+    for key, notebooks in requirements(ps.settings).items():
         if key not in ps:
             names = ", ".join(n.split("_")[0] for n in notebooks)
             out.append(P.Problem(_unit_file(ps), key, f"missing: notebook(s) {names} need this input; "
@@ -113,7 +124,7 @@ def dry_run_many(sets: Sequence[P.ParameterSet]) -> list[list[P.Problem | ModelF
     stacked on the sample axis and evaluated in one vectorised call (the models treat each sample
     on its own), with the antenatal calibration strict as in the base case. A group in which
     anything fails is re-run set by set, so that each failure is found for its own set."""
-    from model import antenatal, continuum
+    from model import antenatal, continuum, infant
 
     out: list[list | None] = [None] * len(sets)
     groups: dict[tuple, list[int]] = {}
@@ -130,8 +141,9 @@ def dry_run_many(sets: Sequence[P.ParameterSet]) -> list[list[P.Problem | ModelF
             stacked = {k: np.array([sets[i].params[k].value for i in members]) for k in first.params}
             try:
                 with np.errstate(all="ignore"):
-                    antenatal.derive(stacked, first.settings, strict=True)
-                    result = continuum.run(stacked, first.settings)
+                    antenatal.derive(_only(stacked, antenatal, first.settings), first.settings, strict=True)
+                    infant.run(_only(stacked, infant, first.settings), first.settings)
+                    result = continuum.run(_only(stacked, continuum, first.settings), first.settings)
                 finite = np.ones(len(members), dtype=bool)
                 for outcomes in (result.antenatal.outcomes, result.infant.outcomes, result.outcomes):
                     for v in outcomes.values():
@@ -154,21 +166,21 @@ def _dry_run(ps: P.ParameterSet) -> list[P.Problem | ModelFailure]:
 
     out: list[P.Problem | ModelFailure] = []
     base = ps.base()
+    name, module = "continuum", continuum
     try:
-        with np.errstate(all="ignore"):
-            result = continuum.run(base, ps.settings)
-    except Exception as exc:  # noqa: BLE001 - any failure here would stop a notebook
-        name, module = "continuum", continuum
+        # each model gets only the inputs a PSA of it samples: what it reads beyond them fails here
         for name, module in (("antenatal", antenatal), ("infant", infant), ("continuum", continuum)):  # noqa: B007
-            try:
-                with np.errstate(all="ignore"):
-                    module.run(base, ps.settings)
-            except Exception:  # noqa: BLE001 - find which model fails, to name its inputs
-                break
-        absent = [k for k in re.findall(r"'([a-z][a-z0-9_]*)'", str(exc)) if k not in ps]
-        if isinstance(exc, KeyError) and absent:  # an input needed only under these settings
+            with np.errstate(all="ignore"):
+                result = module.run(_only(base, module, ps.settings), ps.settings)
+    except Exception as exc:  # noqa: BLE001 - any failure here would stop a notebook
+        named = list(dict.fromkeys(re.findall(r"'([a-z][a-z0-9_]*)'", str(exc))))
+        if isinstance(exc, KeyError) and named and all(k not in ps for k in named):
             return [P.Problem(_unit_file(ps), k, f"missing: the {name} model needs this input under this scenario's "
-                                                 f"settings ({exc})") for k in dict.fromkeys(absent)]
+                                                 f"settings ({exc})") for k in named]
+        if isinstance(exc, KeyError) and named:  # the model reads inputs its required list does not name
+            reason = (f"the {name} model reads these inputs under this scenario's settings but its REQUIRED / "
+                      f"required() does not list them, so a PSA does not sample them ({exc})")
+            return [P.Problem(f"model/{name}.py", ", ".join(named), reason)]
         return [ModelFailure(name, tuple(module.REQUIRED), f"the {name} model fails on the base case with these "
                                                           f"inputs ({type(exc).__name__}: {exc})")]
     for name, outcomes, module in (("antenatal", result.antenatal.outcomes, antenatal),
@@ -179,6 +191,11 @@ def _dry_run(ps: P.ParameterSet) -> list[P.Problem | ModelFailure]:
             reason = f"the {name} model gives non-finite {', '.join(bad)} on the base case with these inputs"
             out.append(ModelFailure(name, tuple(module.REQUIRED), reason))
     return out + _other_checks(ps)
+
+
+def _only(values: dict, module, settings: P.Settings) -> dict:
+    """``values`` restricted to what a PSA of ``module`` samples under ``settings``."""
+    return {k: values[k] for k in sampled(module, settings) if k in values}
 
 
 def _name_failure(ps: P.ParameterSet, failure: ModelFailure, scenario_at_fault: bool) -> P.Problem:

@@ -183,7 +183,7 @@ PARAMETER_CASES = [
     Case("country copied from _template.yaml", template_copy,
          "parameters/countries/GHA.yaml", "live_births", "missing: notebook(s) 01, 02, 03, 04, 05 need this input"),
     Case("input needed only by a scenario's settings", drop("countries/BGD.yaml", "parameters", "anaemia_pregnant"),
-         BGD, "anaemia_pregnant", "missing: the antenatal model needs this input under this scenario's settings"),
+         BGD, "anaemia_pregnant", "missing: notebook(s) 01, 03, 04 need this input"),
     Case("non-numeric life-table value", cell("global/life_table.csv", 3, "remaining_life_expectancy", "n/a"),
          LIFE, "remaining_life_expectancy (line 5)", "'n/a' is not a finite non-negative number"),
     Case("price high: 1e400", edit_text("scenarios/mms-price-high.yaml", lambda t: t.replace(
