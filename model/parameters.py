@@ -260,7 +260,9 @@ class Parameter(BaseModel):
             if self.currency is None:
                 problems.append("a cost must carry 'currency'")
             elif self.currency not in CURRENCIES:
-                problems.append(f"unknown currency '{self.currency}' (expected one of {CURRENCIES})")
+                problems.append(f"unknown currency '{self.currency}' (expected one of {', '.join(CURRENCIES)}): the "
+                                "workbook has no exchange-rate table, so convert the cost to US$ of its cost_year "
+                                "and say how in 'note'")
             if self.cost_year is None:
                 problems.append("a cost must carry 'cost_year'")
         elif self.cost_year is not None:
@@ -285,6 +287,15 @@ class Parameter(BaseModel):
         if self.dist_params is not None:
             return Distribution(self.distribution, dict(self.dist_params))
         return fit(self.distribution, self.value, self.low, self.high, label=label)
+
+
+def url_problem(value: object) -> str | None:
+    """Why ``value`` is not an http(s) address (briefs turn source addresses into links), or ``None``."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or re.search(r"\s", text):
+        return f"url must be an http:// or https:// address (got {value!r}): briefs turn it into a link"
+    return None
 
 
 def _explicit_distribution_problems(family: str, params: Mapping[str, float], value: float) -> list[str]:
@@ -313,12 +324,10 @@ class Source(BaseModel):
     @field_validator("url")
     @classmethod
     def _web_address(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        parts = urlsplit(v.strip())
-        if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or re.search(r"\s", v.strip()):
-            raise ValueError(f"url must be an http:// or https:// address (got {v!r}): briefs turn it into a link")
-        return v.strip()
+        why = None if v is None else url_problem(v)
+        if why:
+            raise ValueError(why)
+        return v if v is None else v.strip()
 
 
 class Settings(BaseModel):

@@ -6,10 +6,12 @@ every (unit, scenario) it checks
 1. the parameter files (:func:`model.parameters.load`: schema, finite numbers, magnitude bounds,
    sources, settings, deflators, life table; see that module);
 2. the inputs each notebook needs: the ``REQUIRED`` list of every module a notebook runs
-   (``NOTEBOOK_MODULES``). The lists are read from the modules, so a parameter added to a model's
-   ``REQUIRED`` is checked here without editing this file;
-3. a dry run of the base case: the continuum model (which runs the antenatal and infant models),
-   the decision threshold and the budget's roll-out path. A calibration that cannot reproduce the
+   (``NOTEBOOK_MODULES``), or its ``required(settings)`` where inputs depend on the settings. The
+   lists are read from the modules, so a parameter added to a model's ``REQUIRED`` is checked here
+   without editing this file;
+3. a dry run of the base case: the antenatal, infant and continuum models, each given only the
+   inputs its PSA samples (a model that reads more would fail in every PSA), the decision
+   threshold and the budget's roll-out path. A calibration that cannot reproduce the
    inputs, a non-finite result or any other failure here would otherwise stop a notebook minutes
    into a run. Sets with the same settings are stacked on the sample axis and run in one call;
    a failure is named for the scenario file when the unit without that scenario runs, else for
@@ -285,11 +287,8 @@ def other_yaml_problems(root: Path) -> list[P.Problem]:
         for key, value in _walk(data):
             if isinstance(value, float) and not math.isfinite(value):
                 out.append(P.Problem(fname, key, f"must be a finite number (got {value!r})"))
-            elif key.rsplit(".", 1)[-1] == "url" and value is not None:
-                try:
-                    P.Source._web_address(value)
-                except ValueError as exc:
-                    out.append(P.Problem(fname, key, str(exc)))
+            elif key.rsplit(".", 1)[-1] == "url" and value is not None and P.url_problem(value):
+                out.append(P.Problem(fname, key, P.url_problem(value)))
     return out
 
 

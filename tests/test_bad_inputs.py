@@ -255,7 +255,8 @@ PARAMETER_CASES = [
     Case("cost without a currency", drop("global/prices.yaml", "parameters", "price_mms_180", "currency"),
          PRICES, "price_mms_180", "a cost must carry 'currency'"),
     Case("currency with no exchange rate (EUR)", entry("global/prices.yaml", "price_mms_180", currency="EUR"),
-         PRICES, "price_mms_180", "unknown currency 'EUR'"),
+         PRICES, "price_mms_180", "unknown currency 'EUR' (expected one of USD): the workbook has no exchange-rate "
+                                  "table"),
     Case("dist_params with wrong names", entry("countries/BGD.yaml", "cost_bed_day",
                                                dist_params={"mu": 2.3, "sd": 0.4}),
          BGD, "cost_bed_day", "dist_params for lognormal must be ['mu', 'sigma']"),
@@ -317,6 +318,8 @@ PARAMETER_CASES = [
          "parameters/studies/trial.yaml", "name", "duplicate key (lines 1 and 3)"),
     Case("study design with a non-finite number", write("studies/trial.yaml", "name: trial\nsize: .nan\n"),
          "parameters/studies/trial.yaml", "size", f"{FINITE} (got nan)"),
+    Case("study design with a javascript: url", write("studies/trial.yaml", "source:\n  url: 'javascript:x()'\n"),
+         "parameters/studies/trial.yaml", "source.url", "url must be an http:// or https:// address"),
 ]
 
 
