@@ -104,30 +104,34 @@ def bench_continuum_loop(ps: P.ParameterSet, n: int, vectorised_10k: float) -> N
 
 _JOB_STEP = """
 import resource, sys, time
-from model import analysis, continuum, parameters as P
-ps = P.load(sys.argv[1], "base")
+from model import analysis, antenatal, continuum, infant, parameters as P
+ps, step, draws = P.load(sys.argv[1], "base"), sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
-continuum.report(ps, draws=int(sys.argv[2]), seed=1)
-analysis.run(ps, "continuum", draws=int(sys.argv[2]), seed=1, sobol_n=256, morris_trajectories=20)
+if step == "04":
+    analysis.run(ps, "continuum", draws=draws, seed=1, sobol_n=256, morris_trajectories=20)
+else:
+    {"01": antenatal, "02": infant, "03": continuum}[step].report(ps, draws=draws, seed=1)
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
+JOB_STEPS = {"01": "antenatal report", "02": "infant report", "03": "continuum report", "04": "uncertainty analyses"}
 
 
 def bench_job_memory(unit: str, draws_list: list[int]) -> None:
-    """Peak memory and time of a job's heaviest steps (notebook 03's continuum report and notebook 04's
-    analyses) by PSA draws, each in a fresh process: what bounds ``cea run --draws`` (cli.MAX_DRAWS)."""
+    """Peak memory and time of each notebook's model step by PSA draws, each in a fresh process as
+    the notebooks' kernels are: what bounds ``cea run --draws`` (``model.cli.MAX_DRAWS``)."""
     import subprocess
     import sys
 
     for draws in draws_list:
-        out = subprocess.run([sys.executable, "-c", _JOB_STEP, unit, str(draws)], capture_output=True, text=True,
-                             check=False)
-        if out.returncode != 0:
-            print(f"job steps  {draws:>9,} draws: failed ({out.stderr.strip().splitlines()[-1:]})")
-            continue
-        seconds, mb = map(float, out.stdout.split()[-2:])
-        print(f"job steps  {draws:>9,} draws (notebooks 03 + 04, continuum): {seconds:7.1f} s, "
-              f"peak RSS {mb:,.0f} MB ({mb / draws * 1024:.1f} kB per draw)")
+        for step, what in JOB_STEPS.items():
+            out = subprocess.run([sys.executable, "-c", _JOB_STEP, unit, step, str(draws)], capture_output=True,
+                                 text=True, check=False)
+            if out.returncode != 0:
+                print(f"notebook {step} {what:21} {draws:>9,} draws: failed "
+                      f"({out.stderr.strip().splitlines()[-1:]})")
+                continue
+            seconds, mb = map(float, out.stdout.split()[-2:])
+            print(f"notebook {step} {what:21} {draws:>9,} draws: {seconds:7.1f} s, peak RSS {mb:7,.0f} MB")
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from model import budget, cea, continuum
@@ -169,6 +169,8 @@ def test_mutated_parameter_files_are_refused_by_name_or_give_finite_results(temp
         note(f"{rel}: {what}")
         code, out, err = run_cli(["validate", "--root", str(root)])
         assert code in (0, 2), err
+        event(f"exit {code}")
+        event(f"mutation: {what.split(' ')[0]}")
         if code == 2:
             problems = [PROBLEM_LINE.match(line) for line in err.splitlines() if line.startswith("  ")]
             assert problems and all(problems), err
