@@ -508,12 +508,10 @@ def _pydantic_problems(fname: str, exc: ValidationError, prefix: str = "") -> li
         loc = ".".join(str(p) for p in err["loc"])
         key = ".".join(p for p in (prefix, loc) if p) or "-"
         msg = _message(err)
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key '{err['loc'][-1]}'"
-            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
-        elif err["type"] == "missing":
-            msg = f"missing field '{err['loc'][-1]}'"
-            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
+        if err["type"] in ("extra_forbidden", "missing"):  # named by the mapping it is in, or itself at the top
+            name = str(err["loc"][-1])
+            msg = f"unknown key '{name}'" if err["type"] == "extra_forbidden" else f"missing field '{name}'"
+            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or name
         out.append(Problem(fname, key, msg))
     return out
 

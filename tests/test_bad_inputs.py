@@ -238,7 +238,7 @@ PARAMETER_CASES = [
     Case("unknown key in an entry", entry("global/infant.yaml", "cfr_inpatient", valu=0.3),
          INFANT, "cfr_inpatient", "unknown key 'valu'"),
     Case("unknown top-level key", edit_yaml("countries/BGD.yaml", lambda d: d.update(colour="red")),
-         BGD, "-", "unknown key 'colour'"),
+         BGD, "colour", "unknown key 'colour'"),
     Case("missing unit", drop("global/infant.yaml", "parameters", "cfr_inpatient", "unit"),
          INFANT, "cfr_inpatient", "missing field 'unit'"),
     Case("unknown distribution", entry("global/infant.yaml", "cfr_inpatient", distribution="weibull"),
@@ -304,7 +304,7 @@ PARAMETER_CASES = [
          BGD, "-", "top level must be a mapping (got list)"),
     Case("YAML syntax error", edit_text("countries/BGD.yaml", lambda t: t.replace("code: BGD", "code: [BGD")),
          BGD, "line 2", "not valid YAML: while parsing a flow sequence"),
-    Case("empty country file", write("countries/BGD.yaml", ""), BGD, "-", "missing field 'code'"),
+    Case("empty country file", write("countries/BGD.yaml", ""), BGD, "code", "missing field 'code'"),
     Case("entry that is not a mapping", edit_yaml("countries/BGD.yaml", lambda d: d["parameters"].update(nmr=18.0)),
          BGD, "parameters.nmr", "Input should be a valid dictionary"),
     Case("parameter name not snake_case", edit_yaml("countries/BGD.yaml", lambda d: d["parameters"].update(

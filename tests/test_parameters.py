@@ -93,7 +93,7 @@ CASES = [
      "parameters/global/core.yaml: p_event: unknown key 'valu'"),
     ("unknown top-level key", "countries/BGD.yaml",
      lambda d: d.update(colour="red"),
-     "parameters/countries/BGD.yaml: -: unknown key 'colour'"),
+     "parameters/countries/BGD.yaml: colour: unknown key 'colour'"),
     ("missing field", "global/core.yaml",
      lambda d: d["parameters"]["rr_effect"].pop("unit"),
      "parameters/global/core.yaml: rr_effect: missing field 'unit'"),
