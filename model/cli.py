@@ -10,15 +10,16 @@ use (nothing is written).
 
 Bounds on ``cea run`` (each refused with exit 2 before anything is written):
 
-* ``--draws`` 1 .. ``MAX_DRAWS`` (100,000). Memory grows linearly with the draws: a job's heaviest
-  steps (notebooks 03 and 04: the continuum PSA, the EVPPI regressions, the CE-plane and CEAC data)
-  peak at about 1.6 GB at 30,000 draws (``python -m benchmarks --job-memory``), so 100,000 draws
-  need about 5 GB per worker, the most a 2-worker run can hold on the 24 GB machines this
-  workbook is run on with room for the rest; Monte Carlo error at 100,000 draws is already
-  below 0.5% of a PSA mean's standard deviation. 1,000,000,000 ended in ``MemoryError`` after
-  minutes.
+* ``--draws`` 1 .. ``MAX_DRAWS`` (100,000). Each notebook's kernel holds about 8 kB per draw above
+  a base of 0.2-0.4 GB: at 100,000 draws the continuum report (notebook 03) peaks at 1.1 GB and
+  the uncertainty analyses (notebook 04) at 1.2 GB (``python -m benchmarks --job-memory 1000
+  30000 100000`` on the 2-core machine). A million draws would need about 8.5 GB per worker
+  (17 GB with ``--workers 2``), and 1,000,000,000 ended in ``MemoryError``. More draws than
+  100,000 buy nothing a decision needs: the Monte Carlo standard error of a PSA mean is then
+  0.3% of its standard deviation.
 * ``--sobol-n`` 1 .. ``MAX_SOBOL_N`` (65,536): Sobol runs N x (inputs + 2) model evaluations in
-  chunks, so memory is bounded but time is not: 4,096 takes about 18 s per job, 65,536 about 5 min.
+  chunks, so memory is bounded but time is not: N = 4,096 took 17.8 s (``python -m benchmarks``,
+  commit 0c85e89), so 65,536 takes about 5 min per job.
 * ``--seed`` 0 .. 2**32 - 1, the range every numpy and SALib seeding interface accepts.
 * ``--workers`` >= 1; ``--countries`` and ``--scenarios`` name at least one unit and scenario;
   ``--out`` is (or can be created as) a writable folder.
@@ -137,8 +138,8 @@ def run_argument_problems(args: argparse.Namespace) -> list[str]:
     """Every bound ``cea run`` puts on its options (see the module docstring), as messages."""
     out = []
     if not 1 <= args.draws <= MAX_DRAWS:
-        out.append(f"--draws must be between 1 and {MAX_DRAWS:,} (got {args.draws:,}): memory grows with the "
-                   "draws, about 5 GB per worker at the maximum")
+        out.append(f"--draws must be between 1 and {MAX_DRAWS:,} (got {args.draws:,}): a kernel holds about 8 kB "
+                   "per draw (1.2 GB at the maximum), and more draws than that add nothing a decision needs")
     if not 1 <= args.sobol_n <= MAX_SOBOL_N:
         out.append(f"--sobol-n must be between 1 and {MAX_SOBOL_N:,} (got {args.sobol_n:,})")
     if not 0 <= args.seed <= MAX_SEED:
