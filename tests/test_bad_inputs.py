@@ -390,6 +390,11 @@ def _victim_manifest(tmp: Path) -> None:
         {"unit": "../../victim", "scenario": "base", "status": "ok"}]}))
 
 
+def _empty_manifest(tmp: Path) -> None:
+    (tmp / "out" / "r1").mkdir(parents=True)
+    (tmp / "out" / "r1" / "manifest.json").write_text(json.dumps({"run": "r1", "jobs": []}))
+
+
 def _copy_elsewhere(tmp: Path) -> None:
     """A broken copy of the tree outside the project (and outside --root)."""
     small_tree(tmp / "elsewhere" / "parameters")
@@ -454,6 +459,8 @@ CLI_CASES = [
          BGD, "live_births.value", f"{FINITE} (got nan)", ("countries", "--root", "{root}")),
     Case("cea brief with a manifest naming ../victim", _victim_manifest, "{tmp}/out/r1/manifest.json",
          "jobs[0].unit", "'../../victim' is not a valid unit name", ("brief", "{tmp}/out/r1", "--no-pdf")),
+    Case("cea brief into a run folder a run holds", lambda tmp: (_empty_manifest(tmp), _locked(tmp))[1], "-", "",
+         "is in use by PID", ("brief", "{tmp}/out/r1", "--no-pdf")),
     Case("cea brief without a manifest", None, "{tmp}/out/r1/manifest.json", "", "not a run manifest",
          ("brief", "{tmp}/out/r1")),
 ]
