@@ -31,10 +31,11 @@ GROUPS = {
     "mortality by birth category": r"^rr_p?nmr_(term|preterm)",
     "adherence and its support": r"^(effect_fraction_low_adherence|adherence_support_|ifa_adherence)",
     "country epidemiology": r"^(nmr|pnmr|sbr|lbw_prevalence|preterm_prevalence|p_at_risk_u6m)$",
-    "infant care outcomes": (r"^(cfr_|p_default_|p_recovered_|p_referral_|mortality_|recovery_|relapse_"
-                             r"|los_|duration_)"),
+    "infant care outcomes": r"^(hr_death_|p_default_|p_recovered_|p_referral_|los_|mami_treatment_weeks)",
+    "infant natural history": (r"^(mortality_untreated_|mortality_not_at_risk|recovery_|relapse_"
+                               r"|share_postneonatal_|hr_mortality_)"),
     "uptake and identification": r"^(uptake_|p_identified|p_high_risk)",
-    "costs": r"(price_|_cost|cost_|supplement_wastage|bed_days|visits_per_week)",
+    "costs": r"(price_|_cost|cost_|supplement_wastage|bed_days|visits_per_week|_per_day$)",
 }
 
 

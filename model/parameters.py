@@ -200,7 +200,7 @@ class Settings(BaseModel):
     ``anaemia`` weights the MMS effects on LBW and SGA by the country's anaemia prevalence in
     pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others);
     ``enrolment_ages_weeks`` / ``enrolment_age_weights``: ages at which at-risk infants enter the
-    infant model and their shares (each group is followed to 26 weeks); ``infant_correction``:
+    infant model and their shares (each group is followed to 1 year of age); ``infant_correction``:
     within-cycle correction of the infant model; ``decision_threshold``: which of the country's
     thresholds (``model.cea.country_thresholds``) decisions, sensitivity analyses and briefs use;
     ``rollout_*``: the budget-impact coverage path (``model.budget.Rollout``): the target of 90%

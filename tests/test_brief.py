@@ -263,7 +263,7 @@ def test_discount_rates_keep_their_decimal():
 def test_verdicts_cover_the_four_quadrants():
     def comp(cost, dalys):
         per = {"cost": cost, "dalys": dalys}
-        return data.Comparison("k", "q", "new", "old", per, per, 0.5, "t", 100.0)
+        return data.Comparison("k", "q", "continuum", "new", "old", per, per, 0.5, "t", 100.0)
 
     assert comp(-1, 1).verdict == "dominant" and comp(1, -1).verdict == "dominated"
     assert comp(50, 1).verdict == "cost-effective" and comp(150, 1).verdict == "not cost-effective"

@@ -35,6 +35,7 @@ class Comparison:
 
     key: str
     question: str
+    prefix: str  # the model whose result files hold both strategies
     new: str
     old: str
     per_100k: dict[str, float]
@@ -228,6 +229,8 @@ COMPARISONS = (  # key, question, result prefix, new, old
     ("mms", "Should pregnant women receive MMS instead of IFA?", "antenatal", "MMS", "IFA"),
     ("mami", "Should uncomplicated at-risk infants under 6 months be cared for in the community (MAMI) "
              "instead of being referred to inpatient care?", "continuum", "IFA + MAMI", "IFA + inpatient"),
+    ("care", "What does caring for at-risk infants buy against doing nothing (no programme to identify "
+             "and treat them)?", "continuum", "IFA + MAMI", "IFA + no programme"),
 )
 
 
@@ -245,7 +248,7 @@ def load(folder: str | Path) -> BriefData:
     comparisons = []
     for key, question, prefix, new, old in COMPARISONS:
         comparisons.append(Comparison(
-            key=key, question=question, new=new, old=old,
+            key=key, question=question, prefix=prefix, new=new, old=old,
             per_100k=difference(folder, prefix, new, old),
             national=difference(folder, prefix, new, old, national=True),
             probability_ce=probability_cost_effective(draws[prefix], new, old, threshold),
