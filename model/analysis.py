@@ -112,7 +112,9 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     names = [n for n in ps.uncertain if n in module.REQUIRED]
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
 
-    params, cost, dalys = U.psa(ps, ev, draws, seed, names=module.REQUIRED)
+    params, cost, dalys = U.psa(ps, ev, draws, seed, names=module.REQUIRED,
+                                sampler=getattr(module, "coherent_sample", None))
+    params = {k: v for k, v in params.items() if not k.startswith("coherence_")}
     frames: dict[str, pd.DataFrame] = {}
     frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
     frames["ceac"] = U.ceac(cost, dalys, grid, strategies)

@@ -150,8 +150,11 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,
             supplements: Sequence[str] = SUPPLEMENTS) -> ContinuumResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
     ps.require(REQUIRED, "the continuum model")
-    p = ps.base() if draws is None else ps.sample(draws, seed, names=REQUIRED)
+    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=REQUIRED)
     return run(p, ps.settings, supplements)
+
+
+coherent_sample = antenatal.coherent_sample  # PSA draws whose birth outcomes can be calibrated
 
 
 AVERTED = ("dalys", "infant_deaths", "stillbirths", "lbw_births")
@@ -186,4 +189,6 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
 
     return build("continuum", base, psa, base.strategies, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
                  100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI",
-                 {"data_quality": ps.quality()})
+                 {"data_quality": ps.quality(),
+                  "calibration_clipped_share": float(np.mean(psa.antenatal.derived["calibration_clipped"])),
+                  "coherence_redrawn_share": float(np.mean(psa.antenatal.derived.get("coherence_redrawn", False)))})

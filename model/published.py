@@ -1,4 +1,5 @@
-"""Published results of the decisions this workbook models, next to a run's own results.
+"""Published results of the decisions this workbook models, next to a run's own results; and the
+evidence tables behind the key inputs (``parameters/evidence/*.csv``).
 
 ``parameters/published.yaml`` holds, per study, what was compared, the cost per DALY averted (and per
 death averted where published) as published, its currency and price year, a source key of
@@ -22,7 +23,7 @@ from model.parameters import DEFAULT_ROOT
 DECISIONS = ("infant_care", "mms")
 FIELDS = ("decision", "compared", "population", "cost_per_daly", "currency", "price_year", "price_year_status",
           "source", "why_differs")
-OPTIONAL = ("cost_per_death",)
+OPTIONAL = ("cost_per_death", "unit", "dalys_averted_per_100000")
 
 
 class PublishedError(ValueError):
@@ -53,7 +54,7 @@ def load(root: str | Path | None = None) -> pd.DataFrame:
             raise PublishedError(f"{where}: source {entry['source']!r} is not a key of sources.yaml")
         if entry["price_year_status"] not in ("read", "assumption"):
             raise PublishedError(f"{where}: price_year_status must be 'read' or 'assumption'")
-        for f in ("cost_per_daly", *OPTIONAL):
+        for f in ("cost_per_daly", "cost_per_death", "dalys_averted_per_100000"):
             if f in entry and not (isinstance(entry[f], int | float) and math.isfinite(entry[f]) and entry[f] > 0):
                 raise PublishedError(f"{where}: {f} must be a positive number, got {entry[f]!r}")
         rows.append({"study": key, **{f: entry.get(f) for f in FIELDS + OPTIONAL}})
@@ -85,3 +86,16 @@ def compare(decision: str, ours: Mapping[str, tuple[float, float]], price_year: 
                      per_death: float(r["cost_per_death"]) * f if pd.notna(r["cost_per_death"]) else float("nan"),
                      "as published": f"{published} ({year})", "why it may differ": r["why_differs"]})
     return pd.DataFrame(rows).set_index("study")
+
+
+def evidence_table(name: str, root: str | Path | None = None) -> pd.DataFrame:
+    """``parameters/evidence/<name>.csv``: an evidence table (estimates with their sources); every
+    ``source`` must be a key of ``sources.yaml``."""
+    root = Path(root) if root else DEFAULT_ROOT
+    path = root / "evidence" / f"{name}.csv"
+    table = pd.read_csv(path)
+    sources = yaml.safe_load((root / "sources.yaml").read_text(encoding="utf-8")) or {}
+    unknown = sorted(set(table.get("source", pd.Series(dtype=str))) - set(sources))
+    if "source" not in table.columns or unknown:
+        raise PublishedError(f"{path}: source keys not in sources.yaml: {unknown or 'no source column'}")
+    return table

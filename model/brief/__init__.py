@@ -76,7 +76,7 @@ def _row(job: dict, run_dir: Path) -> dict:
                mami_p=mami.probability_ce, best=d.best["strategy"], budget=d.budget_totals["total"],
                deaths_averted=ref.get("infant_deaths", 0.0) * d.notes["pregnancies_per_year"] / 1e5,
                mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold,
-               note=d.notes["cohort_warning"])
+               note=" ".join([d.notes["cohort_warning"], *d.notes["data_warnings"]]).strip())
     return row
 
 
