@@ -308,9 +308,9 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     yll_death = discounted_years(table.remaining(death_age).reshape(death_age.shape + (1,) * ns), r_eff)
 
     def group_weights(x: np.ndarray) -> np.ndarray:
-        """(T+1, A[, *samples]) -> (T+1, A, *samples, 1, 1) to broadcast with totals (A, *s, R, S)."""
-        x = np.broadcast_to(x.reshape(x.shape + (1,) * (2 + ns - x.ndim)), x.shape[:2] + shape)
-        return x.reshape(x.shape + (1, 1))
+        """(T+1, A[, *samples]) -> (T+1, A, *samples or 1s, 1, 1) to broadcast with totals (A, *s, R, S)
+        (no copy along sample axes the weights do not vary over)."""
+        return x.reshape(x.shape + (1,) * (2 + ns - x.ndim) + (1, 1))
 
     r_cost = p["discount_rate_costs"][..., None, None]  # broadcasts with totals (A, *samples, R, S)
     r_dalys = r_eff[..., None, None]
