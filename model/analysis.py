@@ -34,10 +34,11 @@ GROUPS = {
     "mortality by birth category": r"^rr_p?nmr_(term|preterm)",
     "adherence and its support": r"^(effect_fraction_low_adherence|adherence_support_|ifa_adherence)",
     "country epidemiology": r"^(nmr|pnmr|sbr|lbw_prevalence|preterm_prevalence|p_at_risk_u6m)$",
-    "infant care outcomes": (r"^(cfr_|p_default_|p_recovered_|p_referral_|mortality_|recovery_|relapse_"
-                             r"|los_|duration_)"),
+    "infant care outcomes": r"^(hr_death_|p_default_|p_recovered_|p_referral_|los_|mami_treatment_weeks)",
+    "infant natural history": (r"^(mortality_untreated_|mortality_not_at_risk|recovery_|relapse_"
+                               r"|share_postneonatal_|hr_mortality_)"),
     "uptake and identification": r"^(uptake_|p_identified|p_high_risk)",
-    "costs": r"(price_|_cost|cost_|supplement_wastage|bed_days|visits_per_week)",
+    "costs": r"(price_|_cost|cost_|supplement_wastage|bed_days|visits_per_week|_per_day$)",
 }
 
 
@@ -115,7 +116,9 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
 
     sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
-    params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled)
+    params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled,
+                                sampler=getattr(module, "coherent_sample", None))
+    params = {k: v for k, v in params.items() if not k.startswith("coherence_")}
     frames: dict[str, pd.DataFrame] = {}
     frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
     frames["ceac"] = U.ceac(cost, dalys, grid, strategies)

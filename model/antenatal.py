@@ -12,11 +12,19 @@ each strategy, is::
 
 How the evidence enters (every step is vectorised over the sample axis):
 
-1. **Adherence.** A share ``a`` of women reach the adherence threshold (the DHS indicator "iron
-   for 90+ days"); ``a`` is the country's value under IFA and MMS and ``min(1, a (1 + d))`` with
-   adherence support (``d`` = programme-reported relative increase). Adherent women get the full
-   trial effect; the others keep a fraction ``f`` of it on the log relative-risk scale
-   (``RR ** f``), with ``f`` from Smith 2025's birthweight effects by adherence (9 g vs 56 g).
+0. **Denominators.** Every probability and cost is per pregnancy *reached by antenatal care* (the
+   women who can be given a supplement): ``pregnancies reached = live births / (1 - SBR) x ANC1``.
+   The DHS adherence indicator ("took iron for 90+ days") is a share of *all* women with a recent
+   live birth, so it is divided by the same ANC1 coverage to become a share of the women reached
+   (capped at 1): ``a = min(1, adherence_all / ANC1)`` (assumed: women outside antenatal care take
+   no iron for 90+ days).
+1. **Adherence.** A share ``a`` of women reached reach the adherence threshold; ``a`` under IFA
+   and MMS alike, and ``min(1, a (1 + d))`` with adherence support (``d`` = the programme-reported
+   relative increase, a claim with no peer-reviewed support, applied to MMS as well: both are
+   daily tablets). Adherent women get the full trial effect; the others keep a fraction ``f`` of it
+   on the log relative-risk scale (``RR ** f``), with ``f`` from Smith 2025's birthweight effects by
+   adherence (9 g at <60% vs 56 g at >=90%): two classes, not a dose-response, because the DHS
+   distribution of days taken (none, <60, 60-89, 90+) could not be read for these countries.
    Adherence scales two effect layers alike: iron vs no iron (Pena-Rosas 2015) and MMS vs IFA.
 2. **Birth outcomes as joint categories.** Preterm and SGA are independent within an adherence
    group (assumption); stillbirth comes first. The no-supplement baseline risks are calibrated so
@@ -33,8 +41,12 @@ How the evidence enters (every step is vectorised over the sample axis):
    keeps IMR >= NMR in every draw). With
    ``neonatal_effect = total`` each layer's trial neonatal-mortality RR is honoured as a *total*
    effect: a residual multiplier equal to the trial RR divided by the RR the category shift already
-   implies (no double counting). The MMS trial RR depends on the comparator's iron dose (30 or
-   60 mg). With ``mediated``, only the category pathway acts.
+   implies (no double counting). The MMS trial RR depends on the comparator's iron dose: the
+   country's national antenatal dose (``antenatal_iron_dose_mg``) unless a scenario fixes
+   ``settings.comparator_iron_mg`` to 30 or 60. With ``effect_weighting`` the mortality RR comes
+   instead from Smith 2017's IPD subgroups weighted by the country (``anaemia``: anaemic women vs
+   the others; ``anaemia-sex``: female vs male infants, by the share of female births). With
+   ``mediated``, only the category pathway acts.
 5. **Costs** (provider and household kept apart): tablets x price x (1 + wastage), delivery, a
    one-off transition cost for MMS, adherence support, and admissions of preterm or LBW babies
    (bed-days x country bed-day cost; household cost per admission).
@@ -48,7 +60,7 @@ per pregnancy reached; DALYs per pregnancy reached.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +91,8 @@ GLOBAL_KEYS = [
     "age_neonatal_death", "age_postneonatal_death", "discount_rate_effects",
 ]
 COUNTRY_KEYS = ["nmr", "pnmr", "sbr", "preterm_prevalence", "lbw_prevalence", "ifa_adherence_90d",
-                "live_births", "anc1_coverage", "cost_bed_day"]
+                "live_births", "anc1_coverage", "cost_bed_day", "antenatal_iron_dose_mg"]
+DOSES = (30, 60)  # mg of elemental iron a day in the IFA comparator
 REQUIRED = GLOBAL_KEYS + COUNTRY_KEYS
 
 
@@ -132,26 +145,60 @@ class _Guard:
         return np.clip(np.nan_to_num(value, nan=high), low, high)
 
 
-ANAEMIA_KEYS = ["anaemia_pregnant", "rr_lbw_mms_anaemic", "rr_sga_mms_anaemic"]
+ANAEMIA_KEYS = ["anaemia_pregnant", "rr_lbw_mms_anaemic", "rr_sga_mms_anaemic", "rr_mortality_mms_anaemic",
+                "rr_nmr_mms_ipd_overall"]
+SEX_KEYS = ["share_female_births", "rr_nmr_mms_female", "rr_nmr_mms_male"]
 
 
 def required(settings: Settings) -> list[str]:
     """Inputs the model reads under ``settings`` (what a PSA must sample): ``REQUIRED``, plus
-    ``ANAEMIA_KEYS`` when the effects are anaemia-weighted."""
-    return REQUIRED + (ANAEMIA_KEYS if settings.effect_weighting == "anaemia" else [])
+    ``ANAEMIA_KEYS`` (and ``SEX_KEYS`` for ``anaemia-sex``) when the effects are subgroup-weighted."""
+    extra = [] if settings.effect_weighting == "none" else ANAEMIA_KEYS
+    return REQUIRED + extra + (SEX_KEYS if settings.effect_weighting == "anaemia-sex" else [])
 
 
-def anaemia_weighted(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """MMS effects on LBW and SGA weighted by anaemia prevalence (as Engle-Stone 2019 did with
-    Smith 2017's subgroups): ``ln RR = s ln RR_anaemic + (1 - s) ln RR``, with ``s`` the share of
-    pregnant women with Hb < 110 g/L. Non-anaemic women are given the overall RR (the evidence
-    holds no non-anaemic subgroup RR), which slightly overstates their benefit."""
-    missing = [k for k in ANAEMIA_KEYS if k not in p]
+def _mix(share, rr_in, rr_out) -> np.ndarray:
+    """``exp(share ln rr_in + (1 - share) ln rr_out)``: a relative risk weighted on the log scale."""
+    share = np.asarray(share, dtype=float)
+    return np.exp(share * np.log(rr_in) + (1 - share) * np.log(rr_out))
+
+
+def anaemia_weighted(p: Mapping[str, np.ndarray], by_sex: bool = False) -> dict[str, np.ndarray]:
+    """MMS effects weighted by the country (as Engle-Stone 2019 did with Smith 2017's subgroups).
+
+    LBW and SGA: ``ln RR = s ln RR_anaemic + (1 - s) ln RR`` with ``s`` the share of pregnant women
+    with Hb < 110 g/L (non-anaemic women keep the overall RR: the evidence has no non-anaemic
+    subgroup RR, which slightly overstates their benefit). Neonatal mortality (``rr_nmr_mms``):
+    anaemic women get the IPD's 6-month mortality RR (most deaths by 6 months are neonatal), the
+    others the IPD's overall neonatal RR; with ``by_sex`` instead, female and male infants get their
+    own neonatal RRs, weighted by the share of female births."""
+    missing = [k for k in ANAEMIA_KEYS + (SEX_KEYS if by_sex else []) if k not in p]
     if missing:
-        raise KeyError(f"anaemia-weighted effects need parameters {missing}")
+        raise KeyError(f"subgroup-weighted effects need parameters {missing}")
     share = np.asarray(p["anaemia_pregnant"], dtype=float) / 100
-    return {f"rr_{o}_mms": np.exp(share * np.log(p[f"rr_{o}_mms_anaemic"])
-                                  + (1 - share) * np.log(p[f"rr_{o}_mms"])) for o in ("lbw", "sga")}
+    out = {f"rr_{o}_mms": _mix(share, p[f"rr_{o}_mms_anaemic"], p[f"rr_{o}_mms"]) for o in ("lbw", "sga")}
+    if by_sex:
+        out["rr_nmr_mms"] = _mix(p["share_female_births"], p["rr_nmr_mms_female"], p["rr_nmr_mms_male"])
+    else:
+        out["rr_nmr_mms"] = _mix(share, p["rr_mortality_mms_anaemic"], p["rr_nmr_mms_ipd_overall"])
+    return out
+
+
+def comparator_dose(p: Mapping[str, np.ndarray], settings: Settings) -> np.ndarray:
+    """Iron dose (mg) of the IFA comparator: the country's, unless the settings fix one."""
+    if settings.comparator_iron_mg != "national":
+        return np.asarray(float(settings.comparator_iron_mg))
+    dose = np.asarray(p["antenatal_iron_dose_mg"], dtype=float)
+    if not np.all(np.isin(dose, DOSES)):
+        raise CalibrationError(f"antenatal_iron_dose_mg must be one of {DOSES} mg (got {np.unique(dose)})")
+    return dose
+
+
+def adherence_among_reached(p: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Share of pregnancies reached by antenatal care that take iron for 90+ days: the DHS share
+    among all women with a recent birth divided by first-visit ANC coverage, capped at 1."""
+    return np.minimum(1.0, np.asarray(p["ifa_adherence_90d"], dtype=float)
+                      / np.asarray(p["anc1_coverage"], dtype=float))
 
 
 def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True) -> dict[str, np.ndarray]:
@@ -173,12 +220,16 @@ def derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool = True)
 
 def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> dict[str, np.ndarray]:
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
-    if settings.effect_weighting == "anaemia":
-        p.update(anaemia_weighted(p))
+    dose = comparator_dose(p, settings)
+    rr_nmr_mms = np.where(dose >= 60, p["rr_nmr_mms_vs_ifa60"], p["rr_nmr_mms_vs_ifa30"])
+    if settings.effect_weighting != "none":
+        weighted = anaemia_weighted(p, by_sex=settings.effect_weighting == "anaemia-sex")
+        rr_nmr_mms = weighted.pop("rr_nmr_mms")
+        p.update(weighted)
     guard = _Guard(strict)
     f = p["effect_fraction_low_adherence"]
     expo = {"hi": 1.0, "lo": f}
-    a0 = p["ifa_adherence_90d"] / 100
+    a0 = adherence_among_reached(p)
     a_support = np.minimum(1.0, a0 * (1 + p["adherence_support_relative_increase"]))
     adherence = {s: (a_support if _support(s) else a0) for s in STRATEGIES}
     weights0 = {"hi": a0, "lo": 1 - a0}
@@ -259,7 +310,6 @@ def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> di
             "preterm_sga": p["rr_nmr_preterm_sga"]}
     rr_pn = {"term_aga": 1.0, "term_sga": p["rr_pnmr_term_sga"],
              "preterm_aga": p["rr_pnmr_preterm_aga"], "preterm_sga": p["rr_pnmr_preterm_sga"]}
-    rr_nmr_mms = p[f"rr_nmr_mms_vs_ifa{settings.comparator_iron_mg}"]
     if settings.neonatal_effect == "total":
         resid_ifa = p["rr_nmr_ifa_vs_none"] / (_weighted_rr(full_ifa, rr_n) / _weighted_rr(none, rr_n))
         resid_mms = rr_nmr_mms / (_weighted_rr(full_mms, rr_n) / _weighted_rr(full_ifa, rr_n))
@@ -286,7 +336,7 @@ def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> di
                                  "the IMR, NMR and Katz ratios imply a risk outside [0, 1]")
 
     # 5. costs per pregnancy reached (provider), care of small babies per live birth
-    per_tablet_ifa = p[f"price_ifa{settings.comparator_iron_mg}_180"] / 180
+    per_tablet_ifa = np.where(dose >= 60, p["price_ifa60_180"], p["price_ifa30_180"]) / 180
     per_tablet_mms = p["price_mms_180"] / 180
     tablets = p["tablets_per_pregnancy"] * (1 + p["supplement_wastage"])
     for s in STRATEGIES:
@@ -313,6 +363,9 @@ def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> di
     out["dalys_stillbirth"] = (discounted_years(table.remaining(0.0), r) if settings.stillbirths_in_dalys
                                else np.zeros_like(r))
     out["calibration_clipped"] = np.broadcast_to(guard.clipped, np.shape(pt0)).copy()
+    out["comparator_dose_mg"] = np.broadcast_to(dose, np.shape(pt0)).copy()
+    out["adherence_among_reached"] = a0
+    out["rr_nmr_mms_used"] = np.broadcast_to(rr_nmr_mms, np.shape(pt0)).copy()
     return out
 
 
@@ -391,7 +444,10 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
         raise KeyError(f"antenatal model: missing parameters {missing}")
     if strict is None:
         strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
+    p = dict(p)
+    coherence = {k: p.pop(k) for k in ("coherence_redrawn", "coherence_failed") if k in p}
     derived = derive(p, settings, strict)
+    derived.update(coherence)
     result = evaluate(build_tree(), {**p, **derived})
     out = {k: result.expected(k) for k in ("cost_provider", "cost_household", "dalys", "stillbirths",
                                            "neonatal_deaths", "postneonatal_deaths", "lbw_births",
@@ -407,10 +463,46 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
     return AntenatalResult({k: out[k] for k in OUTCOMES}, derived, result, reached, settings)
 
 
+COHERENT_KEYS = ("lbw_prevalence", "preterm_prevalence")
+REDRAWS = 20
+
+
+def coherent_sample(ps: ParameterSet, n: int, seed: int, start: int = 0,
+                    names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """PSA draws in which the country's LBW and preterm prevalences can be reproduced together.
+
+    Independent (or loosely correlated) draws of the two can be mutually impossible given the
+    LBW shares of each birth category (a preterm rate too high for the LBW rate); the calibration
+    would then clip them. Such draws get the two inputs redrawn from alternative streams
+    (``~1`` .. ``~REDRAWS``, same marginals and correlation) until the calibration holds, i.e. they
+    are drawn from the joint distribution *conditional on coherence*; draw ``i`` still depends
+    only on ``i``. The share redrawn is in ``coherence_redrawn`` and the share still clipped
+    after every try in ``coherence_failed`` (both arrays of booleans, popped by the model)."""
+    names = list(names) if names is not None else list(ps.dists)
+    p = ps.sample(n, seed, start, names=names)
+    if not all(k in p for k in COHERENT_KEYS) or not all(k in p for k in REQUIRED):
+        return p
+    bad = derive(p, ps.settings, strict=False)["calibration_clipped"]
+    redrawn = bad.copy()
+    for k in range(1, REDRAWS + 1):
+        if not bad.any():
+            break
+        alt = ps.sample(n, seed, start, names=COHERENT_KEYS, tag=f"~{k}")
+        idx = np.flatnonzero(bad)
+        trial = {key: v[idx] for key, v in p.items()}
+        trial.update({key: alt[key][idx] for key in COHERENT_KEYS})
+        ok = ~derive(trial, ps.settings, strict=False)["calibration_clipped"]
+        for key in COHERENT_KEYS:
+            p[key][idx[ok]] = alt[key][idx[ok]]
+        bad[idx[ok]] = False
+    p["coherence_redrawn"], p["coherence_failed"] = redrawn, bad
+    return p
+
+
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> AntenatalResult:
-    """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
+    """Run for a loaded parameter set: the base case, or ``draws`` PSA samples (coherent)."""
     ps.require(required(ps.settings), "the antenatal model")
-    p = ps.base() if draws is None else ps.sample(draws, seed, names=required(ps.settings))
+    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=required(ps.settings))
     return run(p, ps.settings)
 
 
@@ -436,6 +528,9 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
     return build("antenatal", run_set(ps), psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
                  100_000, "per 100,000 pregnancies reached", lambda inc: headline(ps, inc), "MMS",
                  {"calibration_clipped_share": float(np.mean(psa.derived["calibration_clipped"])),
+                  "coherence_redrawn_share": float(np.mean(psa.derived.get("coherence_redrawn", False))),
+                  "comparator_dose_mg": float(np.mean(psa.derived["comparator_dose_mg"])),
+                  "adherence_among_reached": float(np.asarray(run_set(ps).derived["adherence_among_reached"])),
                   "data_quality": ps.quality()})
 
 
@@ -443,10 +538,14 @@ def headline(ps: ParameterSet, inc: pd.DataFrame) -> list[str]:
     """Plain-language result of MMS vs IFA from the base-case incremental table."""
     name = ps.unit_name or ps.unit or "this setting"
     m = inc.loc["MMS"]
+    def change(count: float, what: str) -> str:
+        n = count * 1e5
+        return f"avert about {n:,.0f} {what}" if n >= 0 else f"cause about {-n:,.0f} more {what}"
+
     lines = [f"In {name}, replacing IFA with MMS for 100,000 pregnancies reached by antenatal care "
-             f"would avert about {m['lbw_births_averted'] * 1e5:,.0f} low-birthweight births, "
-             f"{m['stillbirths_averted'] * 1e5:,.0f} stillbirths and "
-             f"{m['infant_deaths_averted'] * 1e5:,.0f} infant deaths, at an extra cost of "
+             f"would {change(m['lbw_births_averted'], 'low-birthweight births')}, "
+             f"{change(m['stillbirths_averted'], 'stillbirths')} and "
+             f"{change(m['infant_deaths_averted'], 'infant deaths')}, at an extra cost of "
              f"US${m['incremental_cost'] * 1e5:,.0f} ({ps.settings.price_year} US$)."]
     if m["dalys_averted"] > 0 and m["incremental_cost"] > 0:
         lines.append(f"That is US${m['cost_per_dalys_averted']:,.0f} per DALY averted and "
@@ -454,5 +553,7 @@ def headline(ps: ParameterSet, inc: pd.DataFrame) -> list[str]:
     elif m["dalys_averted"] > 0:
         lines.append("MMS both saves money and averts DALYs: it dominates IFA.")
     else:
-        lines.append("MMS does not avert DALYs in the base case.")
+        verdict = "it is dominated by IFA" if m["incremental_cost"] >= 0 else "it saves money but loses health"
+        lines.append(f"MMS loses {-m['dalys_averted'] * 1e5:,.0f} DALYs per 100,000 pregnancies in the base case: "
+                     f"{verdict}.")
     return lines

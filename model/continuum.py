@@ -2,7 +2,9 @@
 
 MMS lowers low birthweight; fewer LBW babies means fewer small and nutritionally at-risk infants
 under 6 months, so the supplement choice changes the size of the infant-care programme. The
-combined strategies are ``supplement + care`` (``IFA + inpatient`` is the status quo).
+combined strategies are ``supplement + care`` for the three care strategies of the infant model
+(no programme, inpatient, MAMI); ``IFA + inpatient`` is the status quo and ``IFA + no programme``
+shows what infant care buys against doing nothing.
 
 Link (evidence note ``mami_evidence.md`` section 6c). The at-risk share of live births is
 ``L p1 + (1 - L) p0`` with ``L`` the LBW share, and the odds of being at risk ``or_at_risk_lbw``
@@ -153,15 +155,18 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,
             supplements: Sequence[str] = SUPPLEMENTS) -> ContinuumResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
     ps.require(required(ps.settings), "the continuum model")
-    p = ps.base() if draws is None else ps.sample(draws, seed, names=required(ps.settings))
+    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=required(ps.settings))
     return run(p, ps.settings, supplements)
+
+
+coherent_sample = antenatal.coherent_sample  # PSA draws whose birth outcomes can be calibrated
 
 
 AVERTED = ("dalys", "infant_deaths", "stillbirths", "lbw_births")
 
 
 def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """All four ``supplement + care`` strategies on one frontier, per 100,000 pregnancies (a
+    """All six ``supplement + care`` strategies on one frontier, per 100,000 pregnancies (a
     :class:`model.report.Report` with file prefix ``continuum``)."""
     from model import cea
     from model.report import build
@@ -174,12 +179,21 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
         both = inc.loc["MMS + MAMI"]
         identified = base.summary()["at_risk_identified"]
         fewer = (identified["IFA + inpatient"] - identified["MMS + inpatient"]) * 1e5
+        none = inc.loc["IFA + no programme"]
+        care = -none["infant_deaths_averted"] * 1e5
         return [f"In {name}, per 100,000 pregnancies reached, MMS would mean about {fewer:,.0f} fewer "
                 "identified at-risk infants to care for; MMS with MAMI community care would avert "
                 f"{both['dalys_averted'] * 1e5:,.0f} DALYs and {both['infant_deaths_averted'] * 1e5:,.0f} "
                 "infant deaths compared with IFA and inpatient care, for "
-                f"US${both['incremental_cost'] * 1e5:,.0f}."]
+                f"US${both['incremental_cost'] * 1e5:,.0f}.",
+                f"Without any programme for at-risk infants (IFA + no programme), {care:,.1f} more infants "
+                f"would die per 100,000 pregnancies than under today's inpatient referral"
+                if care >= 0 else
+                f"Without any programme for at-risk infants (IFA + no programme), {-care:,.1f} fewer infants "
+                "would die per 100,000 pregnancies than under today's inpatient referral"]
 
     return build("continuum", base, psa, base.strategies, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
                  100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI",
-                 {"data_quality": ps.quality()})
+                 {"data_quality": ps.quality(),
+                  "calibration_clipped_share": float(np.mean(psa.antenatal.derived["calibration_clipped"])),
+                  "coherence_redrawn_share": float(np.mean(psa.antenatal.derived.get("coherence_redrawn", False)))})

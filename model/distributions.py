@@ -3,7 +3,9 @@
 Conventions (ISPOR-SMDM Task Force 6, Briggs et al. 2012):
 
 * ``beta`` for probabilities and proportions: mean = value; the concentration ``a + b`` is chosen
-  so that the 2.5% and 97.5% quantiles come as close as possible to ``low`` and ``high``.
+  so that the 2.5% and 97.5% quantiles come as close as possible to ``low`` and ``high``. An
+  optional ``scale`` stretches it to a percentage (100) or a rate per 1,000 (1000), so a bounded
+  input stays in its bounds.
 * ``lognormal`` for relative risks (and, if asked, costs): median = value,
   ``sigma = (ln high - ln low) / (2 * 1.959964)``.
 * ``gamma`` for costs and rates: mean = value; the shape is fitted to the 95% range as for beta.
@@ -20,6 +22,12 @@ the run seed through :class:`numpy.random.SeedSequence`, generated in fixed bloc
 ``BLOCK`` draws. Draw ``i`` of a parameter is therefore the same whether the draws are produced
 in one chunk, in many, or in other processes, and adding a parameter does not move the draws of
 the others.
+
+Correlated inputs (:class:`Correlation`, stated in the parameter files) are drawn through a
+Gaussian copula: each member's own uniforms become normal scores, the scores are mixed by the
+Cholesky factor of the stated correlation matrix, and each member's quantile function is applied
+to the mixed scores' normal probabilities. Marginals are unchanged; for lognormal marginals this is
+exactly a multivariate normal on the logs. Draw ``i`` still depends only on index ``i``.
 """
 
 from __future__ import annotations
@@ -58,7 +66,7 @@ class DistributionError(ValueError):
     """A distribution that cannot be built from the numbers given."""
 
 
-POSITIVE = {"beta": ("a", "b"), "lognormal": ("sigma",), "gamma": ("shape", "scale"), "normal": ("sd",)}
+POSITIVE = {"beta": ("a", "b", "scale"), "lognormal": ("sigma",), "gamma": ("shape", "scale"), "normal": ("sd",)}
 
 
 def _domain_problems(family: str, params: Mapping[str, float]) -> list[str]:
@@ -73,7 +81,7 @@ def _domain_problems(family: str, params: Mapping[str, float]) -> list[str]:
             out.append(f"{k} must be a finite number (got {v!r})")
     if out:
         return out
-    out += [f"{k} must be > 0 (got {params[k]:g})" for k in POSITIVE.get(family, ()) if params[k] <= 0]
+    out += [f"{k} must be > 0 (got {params[k]:g})" for k in POSITIVE.get(family, ()) if k in params and params[k] <= 0]
     if family == "uniform" and not params["low"] < params["high"]:
         out.append(f"low must be below high (got {params['low']:g} and {params['high']:g})")
     return out
@@ -92,6 +100,8 @@ class Distribution:
                 f"unknown distribution '{self.family}' (expected one of {', '.join(DISTRIBUTIONS)})"
             )
         expected = set(PARAMS[self.family])
+        if self.family == "beta" and "scale" in self.params:
+            expected = expected | {"scale"}
         if set(self.params) != expected:
             raise DistributionError(
                 f"{self.family} needs parameters {sorted(expected)}, got {sorted(self.params)}"
@@ -105,7 +115,7 @@ class Distribution:
         p = self.params
         match self.family:
             case "beta":
-                return stats.beta(p["a"], p["b"])
+                return stats.beta(p["a"], p["b"], scale=p.get("scale", 1.0))
             case "lognormal":
                 return stats.lognorm(s=p["sigma"], scale=np.exp(p["mu"]))
             case "gamma":
@@ -128,7 +138,7 @@ class Distribution:
             case "normal":
                 return p["mean"] + p["sd"] * special.ndtri(u)
             case "beta":
-                return special.betaincinv(p["a"], p["b"], u)
+                return special.betaincinv(p["a"], p["b"], u) * p.get("scale", 1.0)
             case "gamma":
                 return special.gammaincinv(p["shape"], u) * p["scale"]
         return p["low"] + (p["high"] - p["low"]) * u
@@ -171,7 +181,7 @@ class Distribution:
             case "fixed":
                 p["value"] *= factor
             case "beta":
-                raise DistributionError("a beta distribution (a probability) cannot be rescaled")
+                raise DistributionError("a beta distribution (a bounded proportion) cannot be rescaled")
         return Distribution(self.family, p)
 
     def describe(self) -> str:
@@ -207,15 +217,26 @@ def _fit_concentration(make, low: float, high: float, lo_bound: float, hi_bound:
 
 
 def fit(family: str, value: float, low: float | None = None, high: float | None = None,
-        *, label: str = "parameter") -> Distribution:
+        *, label: str = "parameter", scale: float = 1.0) -> Distribution:
     """Fit ``family`` to a point estimate ``value`` and a 95% range ``[low, high]``.
+
+    ``scale`` (beta only): the numbers are on ``[0, scale]`` (100 for a percentage), and the
+    fitted beta carries the scale.
 
     Raises :class:`DistributionError` when the family cannot hold the numbers (for example a beta
     for a value outside (0, 1)); warns with :class:`FitWarning` when the fitted 2.5% and 97.5%
     quantiles miss ``low`` and ``high`` by more than 5%. Fits are cached (they are pure).
     """
-    dist, misses = _fit(family, float(value), None if low is None else float(low),
-                        None if high is None else float(high))
+    if scale != 1.0:
+        if family != "beta":
+            raise DistributionError(f"only a beta distribution takes a scale (got {family})")
+        shares = (None if x is None else float(x) / scale for x in (value, low, high))
+        dist, _ = _fit(family, *shares)
+        dist = Distribution("beta", {**dist.params, "scale": float(scale)})
+        misses = tuple(_misses(dist.interval(0.95), float(low), float(high)))
+    else:
+        dist, misses = _fit(family, float(value), None if low is None else float(low),
+                            None if high is None else float(high))
     if misses:
         warnings.warn(
             f"{label}: {dist.describe()} cannot match the stated 95% range within "
@@ -293,18 +314,69 @@ def uniforms(seed: int, name: str, start: int, stop: int) -> np.ndarray:
 THREADED_FROM = 20_000  # draws; below this, threads cost more than they save
 
 
+@dataclass(frozen=True)
+class Correlation:
+    """Inputs drawn together: ``names`` (in the order of ``matrix``) and their correlation
+    matrix on the normal-score scale (symmetric, unit diagonal, positive definite)."""
+
+    names: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]
+
+    def __post_init__(self) -> None:
+        m = np.asarray(self.matrix, dtype=float)
+        k = len(self.names)
+        if len(set(self.names)) != k or k < 2:
+            raise DistributionError(f"a correlation needs two or more distinct names (got {list(self.names)})")
+        if m.shape != (k, k):
+            raise DistributionError(f"the correlation matrix must be {k} x {k} for {list(self.names)}, "
+                                    f"got shape {m.shape}")
+        if not np.all(np.isfinite(m)) or not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1.0):
+            raise DistributionError("the correlation matrix must be finite, symmetric and have 1 on the diagonal")
+        if np.any(np.abs(m) > 1):
+            raise DistributionError("correlations must lie in [-1, 1]")
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            raise DistributionError(f"the correlation matrix of {list(self.names)} is not positive definite") from None
+
+    @property
+    def cholesky(self) -> np.ndarray:
+        return np.linalg.cholesky(np.asarray(self.matrix, dtype=float))
+
+
+def correlated_uniforms(corr: Correlation, seed: int, start: int, stop: int, tag: str = "") -> dict[str, np.ndarray]:
+    """Uniforms of every member of ``corr`` for draws ``start .. stop-1``, mixed through the
+    Gaussian copula (each member's own stream, keyed by its name and ``tag``)."""
+    z = np.stack([special.ndtri(uniforms(seed, name + tag, start, stop)) for name in corr.names], axis=-1)
+    mixed = z @ corr.cholesky.T
+    u = np.clip(special.ndtr(mixed), _U_MIN, _U_MAX)
+    return {name: u[:, j] for j, name in enumerate(corr.names)}
+
+
 def sample(dists: Mapping[str, Distribution], n: int, seed: int, start: int = 0,
-           threads: int | None = None) -> dict[str, np.ndarray]:
+           threads: int | None = None, correlations: Sequence[Correlation] = (),
+           tag: str = "") -> dict[str, np.ndarray]:
     """Draws ``start .. start+n-1`` of every distribution, as arrays of shape ``(n,)``.
 
-    Parameters are drawn independently, so large samples are spread over ``threads`` (default:
-    the number of CPUs) with identical results: scipy's inverse CDFs release the GIL."""
+    Parameters are drawn independently unless a :class:`Correlation` names them; then the whole
+    group's normal scores are mixed (from every member's own stream, asked for or not, so a
+    member's draws do not depend on which others are requested). ``tag`` selects an
+    alternative stream per name (used to redraw inconsistent draws). Large samples are spread over
+    ``threads`` (default: the number of CPUs) with identical results."""
+    grouped: dict[str, np.ndarray] = {}
+    for corr in correlations:
+        if not any(name in dists for name in corr.names):
+            continue
+        for name, u in correlated_uniforms(corr, seed, start, start + n, tag).items():
+            if name in dists:
+                grouped[name] = u
 
     def one(item: tuple[str, Distribution]) -> tuple[str, np.ndarray]:
         name, d = item
         if d.family == "fixed":
             return name, np.full(n, float(d.params["value"]))
-        return name, d.ppf(uniforms(seed, name, start, start + n))
+        u = grouped[name] if name in grouped else uniforms(seed, name + tag, start, start + n)
+        return name, d.ppf(u)
 
     threads = threads or os.cpu_count() or 1
     if threads > 1 and n >= THREADED_FROM:

@@ -1,43 +1,67 @@
-"""Small and nutritionally at-risk infants under 6 months: inpatient care vs MAMI community care.
+"""Small and nutritionally at-risk infants under 6 months: no programme, inpatient care, MAMI care.
 
-A weekly Markov cohort model (``model/markov.py``) of identified at-risk infants, from their age
-at enrolment to 6 months (26 weeks), then a terminal reward for survivors.
+A weekly Markov cohort model (``model/markov.py``) of at-risk infants who would be identified by a
+programme, from their age at enrolment to 1 year of age (52 weeks), in two risk classes:
 
-States (``STATES``): untreated (at risk, not in care), in MAMI community care, in inpatient care,
-recovered, defaulted, relapsed, dead.
+* **high risk** (approximated by severe underweight, WAZ < -3): referred for admission in both
+  care arms;
+* **moderate risk** (moderate underweight, -3 <= WAZ < -2): referred for admission under
+  inpatient care (the status quo), offered MAMI community care in the MAMI arm.
 
-Entry. Each year ``births x p_at_risk_u6m x p_identified`` infants are identified, split into
-high risk (complications or danger signs: referred for admission in both arms) and moderate risk
-(uncomplicated: referred for admission under the status quo, offered MAMI community care in the
-MAMI arm). Referred infants are admitted with probability ``uptake_inpatient``; MAMI starts with
-probability ``uptake_mami``; the others start untreated. Enrolment ages come from
-``settings.enrolment_ages_weeks`` and ``enrolment_age_weights``; each age group is followed
-until 26 weeks (one run; each group's rewards stop at its own horizon).
+Strategies (``STRATEGIES``):
 
-Transitions are weekly competing risks built from per-episode evidence: a state with total exit
-rate ``lam`` per week is left with probability ``1 - exp(-lam)`` per week, split among the
-destinations in proportion to their episode probabilities, so an episode has the sourced mean
-duration and outcome shares.
+* ``no programme`` - no identification and no nutrition care: every infant follows the untreated
+  natural history (their families keep whatever illness care they would use anyway);
+* ``inpatient`` - identified infants are referred for admission; a share ``uptake_inpatient``
+  arrives, the rest stay untreated;
+* ``MAMI`` - high-risk infants as above; moderate-risk pairs start MAMI community care with
+  probability ``uptake_mami``.
 
-* inpatient: mean stay ``los_inpatient_days``; death ``cfr_inpatient``, default, and of those
-  discharged alive ``p_recovered_inpatient_discharge`` recover (the rest leave untreated);
-* MAMI: mean duration ``duration_mami_weeks``; death ``cfr_mami``, default, referral to inpatient
-  care (admitted with ``uptake_inpatient``), and of completers ``p_recovered_mami_completers``
-  recover;
-* untreated and relapsed: death at the untreated rate of the risk class, recovery with median
-  ``recovery_untreated_median_weeks``; defaulted: defaulter mortality, same recovery;
-* recovered: post-recovery mortality, relapse (``relapse_3m`` over 13 weeks).
-Mortality in care, after default and after recovery is multiplied by ``rr_mortality_moderate_risk``
-for moderate-risk infants; untreated mortality has a source per class.
+With both uptakes at zero every strategy *is* the no-programme strategy (tested), and nothing is
+spent on identification: the comparison is of care, for the same identified infants.
 
-Rewards. Provider: bed-days x country bed-day cost per week in inpatient care; MAMI visits x
-(country outpatient visit cost + staff time) per week, plus a set-up cost per pair (training,
-supervision). Household: caretaker cost per inpatient or outpatient episode. DALYs: YLL at the age
-of death (GBD 2019 reference life table, discounted) as a transition reward on death, YLD for time
-at risk (severe-wasting disability weight x share severe), and for survivors at 6 months the
-expected YLL of deaths at 6-12 months by state. Costs and effects are discounted from enrolment.
+**States** (``STATES``): ``untreated`` (at risk, not in care), ``mami`` (at risk, in MAMI care),
+``mami_recovered`` (recovered, still enrolled in MAMI until 6 months), ``inpatient``,
+``recovered``, ``defaulted`` (left care before its end), ``relapsed``, ``dead``.
 
-Units: per identified infant, costs in the run's price year US$, DALYs in years.
+**Natural history** (``model/natural_history.py``): the weekly death hazards while at risk and
+after recovery are calibrated, per risk class and PSA draw, so that an untreated cohort reproduces
+the country's cumulative risks over the evidence's horizon, with spontaneous recovery and relapse
+in place; relapsed infants carry the moderate-risk hazard (relapse is most often to moderate
+underweight). Defaulted infants return to that natural history (``hr_mortality_defaulted`` times the
+at-risk hazard, 1 in the base case: leaving care does not itself harm an infant; observed
+defaulter mortality mixes in selection).
+
+**Care** changes the hazards, not the natural history:
+
+* *inpatient*: the stay lasts ``los_inpatient_days`` on average (all exits together, so the
+  episode cost is exact); the death hazard in hospital is ``hr_death_inpatient`` times the
+  infant's untreated hazard (hospital case-fatality rates come from children admitted for acute
+  illness and are not comparable with a screened cohort, so the model does not use them as
+  inputs); leaving alive: ``p_default_inpatient`` default, of the rest
+  ``p_recovered_inpatient_discharge`` recover, the others go home still at risk;
+* *MAMI*: support lasts until the infant is 6 months old. While at risk the death hazard is
+  ``hr_death_mami`` times the untreated hazard; the active phase ends after a mean of
+  ``mami_treatment_weeks`` in recovery (share ``p_recovered_mami``), referral to hospital
+  (``p_referral_mami``, admitted with ``uptake_inpatient``; the others stay in MAMI) or default
+  (the rest); recovered pairs stay enrolled (``mami_recovered``, visits continue) and may relapse
+  back into active care. At 6 months enrolment ends: recovered pairs become ``recovered``,
+  the others ``untreated``.
+
+A weekly probability of leaving a state for each destination comes from competing constant rates
+(``model.natural_history.weekly``).
+
+**Rewards.** Provider: each admission costs ``los_inpatient_days`` x (the country's bed-day
+(WHO-CHOICE: staff, hotel, capital) + ``inpatient_feeding_drugs_per_day``); each week enrolled
+in MAMI (paid at the start of the week, so enrolment to 6 months costs exactly its weeks) costs
+``mami_visits_per_week`` x the country's outpatient visit (WHO-CHOICE; staff time is part of the
+visit cost and is not added again), plus ``mami_setup_cost_per_pair`` at enrolment. Household
+(societal perspective only): ``household_cost_inpatient_episode`` per admission and
+``household_cost_ratio_community`` times it per MAMI enrolment. DALYs: YLL at the age of death
+(GBD 2019 reference life table, discounted) and YLD for weeks at risk (``dw_severe_wasting`` x
+``p_severe_among_at_risk``). Costs and effects are discounted from enrolment.
+
+Units: per identified at-risk infant; costs in the run's price year US$; DALYs in years.
 """
 
 from __future__ import annotations
@@ -48,105 +72,120 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model import natural_history
 from model.dalys import LifeTable, discounted_years
 from model.markov import correction_weights, simulate
+from model.natural_history import weekly
 from model.parameters import ParameterSet, Settings
 
-STATES = ("untreated", "mami", "inpatient", "recovered", "defaulted", "relapsed", "dead")
-U, MAMI, IN, REC, DEF, REL, DEAD = range(len(STATES))
-ALIVE = [U, MAMI, IN, REC, DEF, REL]
-AT_RISK = [U, MAMI, IN, DEF, REL]
-STRATEGIES = ("inpatient", "MAMI")
-STATUS_QUO = "inpatient"
+STATES = ("untreated", "mami", "mami_recovered", "inpatient", "recovered", "defaulted", "relapsed", "dead")
+U, MAMI, MAMI_REC, IN, REC, DEF, REL, DEAD = range(len(STATES))
+AT_RISK = (U, MAMI, IN, DEF, REL)
+STRATEGIES = ("no programme", "inpatient", "MAMI")
+NO_PROGRAMME, STATUS_QUO = "no programme", "inpatient"
 RISKS = ("high", "moderate")
 WEEK_YEARS = 7 / 365.25
-WEEKS_PER_YEAR = 365.25 / 7
-SIX_MONTHS = 26
-AFTER_HORIZON_YEARS = 0.5  # terminal reward: deaths between 6 and 12 months
-OUTCOMES = ("cost", "cost_provider", "cost_household", "dalys", "yll", "yld", "deaths", "recoveries",
-            "admissions", "mami_enrolments")
+MAMI_END_WEEKS = 26  # MAMI support lasts until the infant is 6 months old
+HORIZON_WEEKS = 52  # followed to 1 year of age
+OUTCOMES = ("cost", "cost_provider", "cost_household", "dalys", "yll", "yld", "deaths", "deaths_by_6m",
+            "recoveries", "admissions", "mami_enrolments", "weeks_at_risk")
 
 GLOBAL_KEYS = [
     "p_at_risk_u6m", "p_identified", "p_high_risk", "uptake_inpatient", "uptake_mami",
-    "rr_mortality_moderate_risk", "cfr_inpatient", "p_default_inpatient",
-    "p_recovered_inpatient_discharge", "los_inpatient_days", "duration_mami_weeks",
-    "p_recovered_mami_completers", "cfr_mami", "p_default_mami", "p_referral_mami",
-    "mortality_untreated_moderate_per_year", "mortality_untreated_high_1y",
-    "recovery_untreated_median_weeks", "mortality_recovered_1y", "mortality_defaulter_1y", "relapse_3m",
-    "mami_visits_per_week", "staff_cost_per_visit", "mami_setup_cost_per_pair",
-    "household_cost_inpatient_episode", "household_cost_outpatient_episode", "dw_severe_wasting",
-    "p_severe_among_at_risk", "discount_rate_costs", "discount_rate_effects",
+    "mortality_untreated_high", "mortality_untreated_moderate", "mortality_not_at_risk",
+    "source_share_severe_underweight", "source_share_moderate_underweight", "share_postneonatal_hazard_in_horizon",
+    "natural_history_horizon_weeks", "recovery_untreated_median_weeks",
+    "relapse_3m", "hr_mortality_defaulted",
+    "los_inpatient_days", "p_default_inpatient", "p_recovered_inpatient_discharge", "hr_death_inpatient",
+    "mami_treatment_weeks", "p_recovered_mami", "p_referral_mami", "hr_death_mami",
+    "inpatient_feeding_drugs_per_day", "mami_visits_per_week", "mami_setup_cost_per_pair",
+    "household_cost_inpatient_episode", "household_cost_ratio_community",
+    "dw_severe_wasting", "p_severe_among_at_risk", "discount_rate_costs", "discount_rate_effects",
 ]
-COUNTRY_KEYS = ["live_births", "cost_bed_day", "cost_outpatient_visit"]
+COUNTRY_KEYS = ["live_births", "pnmr", "cost_bed_day", "cost_outpatient_visit"]
 REQUIRED = GLOBAL_KEYS + COUNTRY_KEYS
 
 
-def _rate_per_week_from_annual_probability(p) -> np.ndarray:
-    return -np.log1p(-np.asarray(p, dtype=float)) / WEEKS_PER_YEAR
-
-
-def _competing(lam: np.ndarray, shares: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
-    """Weekly probabilities of leaving to each destination: share x (1 - exp(-lam))."""
-    leave = -np.expm1(-lam)
-    return {k: s * leave for k, s in shares.items()}
-
-
 def _capped(*shares: np.ndarray) -> list[np.ndarray]:
-    """Episode outcome shares scaled down proportionally where they sum to more than 1."""
+    """Outcome shares scaled down proportionally where they sum to more than 1 (extreme draws)."""
     total = sum(np.asarray(s, dtype=float) for s in shares)
     scale = np.where(total > 1.0, 1.0 / np.where(total > 0, total, 1.0), 1.0)
     return [np.asarray(s, dtype=float) * scale for s in shares]
 
 
-def transition_matrix(p: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Weekly transition matrices, shape ``(*samples, 2 risks, 1, K, K)`` (same in both arms)."""
-    p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
-    shape = np.broadcast_shapes(*(np.shape(p[k]) for k in GLOBAL_KEYS))
+def rates(p: Mapping[str, np.ndarray], h: Mapping[str, np.ndarray]) -> dict[int, dict[int, np.ndarray]]:
+    """Weekly competing rates ``{from state: {to state: rate}}`` before 6 months of age; each
+    rate has a trailing risk-class axis. ``h`` is :func:`model.natural_history.hazards`."""
+    mu = h["mu_at_risk"]
+    mu_rec, mu_rel = h["mu_recovered"][..., None], h["mu_relapsed"][..., None]
+    recover, relapse = h["recovery"][..., None], h["relapse"][..., None]
+
+    def col(name):
+        return np.asarray(p[name], dtype=float)[..., None]
+
+    out: dict[int, dict[int, np.ndarray]] = {
+        U: {DEAD: mu, REC: recover},
+        REL: {DEAD: np.broadcast_to(mu_rel, mu.shape), REC: recover},
+        DEF: {DEAD: mu * col("hr_mortality_defaulted"), REC: recover},
+        REC: {DEAD: mu_rec, REL: relapse},
+        MAMI_REC: {DEAD: mu_rec, MAMI: relapse},
+    }
+    # inpatient: all exits together at 7 / LOS per week; death at hr x the untreated hazard
+    leave = 7.0 / col("los_inpatient_days")
+    death = np.minimum(mu * col("hr_death_inpatient"), leave)
+    alive = leave - death
+    default = col("p_default_inpatient")
+    recovered = col("p_recovered_inpatient_discharge")
+    out[IN] = {DEAD: death, DEF: alive * default, REC: alive * (1 - default) * recovered,
+               U: alive * (1 - default) * (1 - recovered)}
+    # MAMI active phase: death competing with the end of the active phase (recovery, referral, default)
+    active = 1.0 / col("mami_treatment_weeks")
+    rec_share, ref_share = _capped(col("p_recovered_mami"), col("p_referral_mami"))
+    out[MAMI] = {DEAD: mu * col("hr_death_mami"), MAMI_REC: active * rec_share,
+                 IN: active * ref_share * col("uptake_inpatient"), DEF: active * (1 - rec_share - ref_share)}
+    return out
+
+
+def transition_matrix(p: Mapping[str, np.ndarray], h: Mapping[str, np.ndarray] | None = None,
+                      mami_ends: bool = False) -> np.ndarray:
+    """Weekly transition matrices, shape ``(*samples, 2 risks, 1, K, K)`` (shared by all
+    strategies). With ``mami_ends`` the week in which infants turn 6 months: MAMI enrolment ends,
+    so whoever would stay in ``mami`` goes to ``untreated`` and ``mami_recovered`` to ``recovered``."""
+    h = h if h is not None else natural_history.hazards(p, strict=False)
+    flows = {s: weekly(d) for s, d in rates(p, h).items()}
+    shape = np.broadcast_shapes(*(np.shape(v) for d in flows.values() for v in d.values()))
     k = len(STATES)
-    out = np.zeros((*shape, len(RISKS), 1, k, k))
-    recover = np.log(2.0) / p["recovery_untreated_median_weeks"]
-    untreated_mu = {"high": _rate_per_week_from_annual_probability(p["mortality_untreated_high_1y"]),
-                    "moderate": p["mortality_untreated_moderate_per_year"] / WEEKS_PER_YEAR}
-    for r, risk in enumerate(RISKS):
-        mult = 1.0 if risk == "high" else p["rr_mortality_moderate_risk"]
-        rows: dict[int, dict[int, np.ndarray]] = {}
-        # inpatient care (exit shares above 1 in total, possible only at extreme draws, are scaled down)
-        death, default = _capped(p["cfr_inpatient"] * mult, p["p_default_inpatient"])
-        rest = 1.0 - death - default
-        rows[IN] = _competing(7.0 / p["los_inpatient_days"], {
-            DEAD: death, DEF: default, REC: rest * p["p_recovered_inpatient_discharge"],
-            U: rest * (1 - p["p_recovered_inpatient_discharge"])})
-        # MAMI community care
-        death, default, referral = _capped(p["cfr_mami"] * mult, p["p_default_mami"], p["p_referral_mami"])
-        rest = 1.0 - death - default - referral
-        rows[MAMI] = _competing(1.0 / p["duration_mami_weeks"], {
-            DEAD: death, DEF: default, IN: referral * p["uptake_inpatient"],
-            U: referral * (1 - p["uptake_inpatient"]) + rest * (1 - p["p_recovered_mami_completers"]),
-            REC: rest * p["p_recovered_mami_completers"]})
-        # outside care
-        for state, mu in ((U, untreated_mu[risk]), (REL, untreated_mu[risk]),
-                          (DEF, _rate_per_week_from_annual_probability(p["mortality_defaulter_1y"]) * mult)):
-            lam = mu + recover
-            rows[state] = _competing(lam, {DEAD: mu / lam, REC: recover / lam})
-        mu = _rate_per_week_from_annual_probability(p["mortality_recovered_1y"]) * mult
-        relapse = -np.log1p(-p["relapse_3m"]) / 13.0
-        rows[REC] = _competing(mu + relapse, {DEAD: mu / (mu + relapse), REL: relapse / (mu + relapse)})
-        for i, dest in rows.items():
-            for j, v in dest.items():
-                out[..., r, 0, i, j] += v
-            out[..., r, 0, i, i] = 1.0 - sum(dest.values())
-        out[..., r, 0, DEAD, DEAD] = 1.0
+    out = np.zeros((*shape[:-1], len(RISKS), 1, k, k))
+    for i, dest in flows.items():
+        stay = 1.0 - sum(dest.values())
+        for j, v in dest.items():
+            out[..., :, 0, i, j] += v
+        out[..., :, 0, i, i] += stay
+    out[..., DEAD, DEAD] = 1.0
+    return _end_mami(out) if mami_ends else out
+
+
+def _end_mami(matrix: np.ndarray) -> np.ndarray:
+    """The week MAMI enrolment ends: flows that would stay in (or enter) ``mami`` go to
+    ``untreated``, and those of ``mami_recovered`` to ``recovered``."""
+    out = matrix.copy()
+    out[..., U] += out[..., MAMI]
+    out[..., REC] += out[..., MAMI_REC]
+    out[..., MAMI] = 0.0
+    out[..., MAMI_REC] = 0.0
     return out
 
 
 def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Starting states, shape ``(*samples, 2 risks, 2 strategies, K)``."""
+    """Starting states, shape ``(*samples, 2 risks, 3 strategies, K)``."""
     u_in, u_mami = np.asarray(p["uptake_inpatient"], float), np.asarray(p["uptake_mami"], float)
     shape = np.broadcast_shapes(u_in.shape, u_mami.shape)
     m = np.zeros((*shape, len(RISKS), len(STRATEGIES), len(STATES)))
-    m[..., :, :, IN] = u_in[..., None, None]
-    m[..., :, :, U] = 1 - u_in[..., None, None]
-    moderate, mami = RISKS.index("moderate"), STRATEGIES.index("MAMI")
+    none, inpatient, mami = (STRATEGIES.index(s) for s in ("no programme", "inpatient", "MAMI"))
+    m[..., :, none, U] = 1.0
+    m[..., :, [inpatient, mami], IN] = u_in[..., None, None]
+    m[..., :, [inpatient, mami], U] = 1 - u_in[..., None, None]
+    moderate = RISKS.index("moderate")
     m[..., moderate, mami, IN] = 0.0
     m[..., moderate, mami, MAMI] = u_mami
     m[..., moderate, mami, U] = 1 - u_mami
@@ -155,13 +194,19 @@ def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class InfantResult:
-    """Outcomes per identified infant: ``outcomes[name]`` has shape ``(*samples, 2 strategies)``;
-    ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 2 strategies)``."""
+    """Outcomes per identified infant: ``outcomes[name]`` has shape ``(*samples, 3 strategies)``;
+    ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 3 strategies)``; ``natural_history`` is
+    the calibration (:func:`model.natural_history.hazards`)."""
 
     outcomes: dict[str, np.ndarray]
     by_risk: dict[str, np.ndarray]
     identified_per_year: np.ndarray
     correction: str
+    natural_history: dict
+
+    @property
+    def strategies(self) -> list[str]:
+        return list(STRATEGIES)
 
     def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
         """Mean outcomes per strategy (rows) times ``scale`` (e.g. 1,000 infants)."""
@@ -186,28 +231,46 @@ class InfantResult:
         return pd.DataFrame(frame)
 
 
-def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None = None) -> InfantResult:
-    """Evaluate the infant model for a parameter mapping (0-d arrays or a sample axis)."""
+def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
+    """Cycle -> transition matrices: ``during`` is shared by every enrolment-age group except in
+    the week each group turns 6 months, when its MAMI enrolment ends (a leading group axis for
+    that cycle)."""
+    ending = _end_mami(during)
+
+    def at(t: int) -> np.ndarray:
+        ends = ages + t == MAMI_END_WEEKS - 1
+        if not ends.any():
+            return during
+        return np.where(ends.reshape((-1,) + (1,) * (ns + 4)), ending, during)
+
+    return at
+
+
+def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None = None,
+        strict: bool | None = None, keep_trace: bool = False) -> InfantResult:
+    """Evaluate the infant model for a parameter mapping (0-d arrays or a sample axis).
+
+    ``strict`` (default: True for 0-d inputs) makes a natural history that cannot be calibrated
+    an error; in a PSA such draws give NaN outcomes and are counted in ``natural_history``."""
     missing = [k for k in REQUIRED if k not in p]
     if missing:
         raise KeyError(f"infant model: missing parameters {missing}")
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    if strict is None:
+        strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
     table = table or LifeTable.for_settings(settings)
-    ages = np.asarray(settings.enrolment_ages_weeks, dtype=float)
-    horizons = (SIX_MONTHS - ages).astype(int)
+    h = natural_history.hazards(p, strict=strict)
+    ages = np.asarray(settings.enrolment_ages_weeks, dtype=int)
+    horizons = HORIZON_WEEKS - ages
     n_cycles = int(horizons.max())
     n_groups = len(ages)
     shape = np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED))
     ns = len(shape)
     # every reward total gets a leading enrolment-age-group axis: (A, *samples, R, S)
 
-    def by_group(values, trailing: int) -> np.ndarray:
-        """Per-group values shaped (A, 1 x samples, 1 x trailing) for broadcasting."""
-        return np.asarray(values, dtype=float).reshape((n_groups,) + (1,) * (ns + trailing))
-
     weights = np.zeros((n_cycles + 1, n_groups))
-    for a, h in enumerate(horizons):  # each group's own correction over its own horizon
-        weights[: h + 1, a] = correction_weights(settings.infant_correction, int(h))
+    for a, hz in enumerate(horizons):  # each group's own correction over its own horizon
+        weights[: hz + 1, a] = correction_weights(settings.infant_correction, int(hz))
     weights = weights.reshape((n_cycles + 1, n_groups) + (1,) * (ns + 2))
 
     def per_state(**values) -> np.ndarray:
@@ -217,82 +280,75 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
             v[..., STATES.index(name)] = np.asarray(x, dtype=float)[..., None, None]
         return v
 
-    per_visit = p["cost_outpatient_visit"] + p["staff_cost_per_visit"]
-    provider_week = per_state(inpatient=7.0 * p["cost_bed_day"], mami=p["mami_visits_per_week"] * per_visit)
+    episode_inpatient = p["los_inpatient_days"] * (p["cost_bed_day"] + p["inpatient_feeding_drugs_per_day"])
+    household_inpatient = p["household_cost_inpatient_episode"]
+    household_mami = p["household_cost_ratio_community"] * household_inpatient
+    mami_week = p["mami_visits_per_week"] * p["cost_outpatient_visit"]
+    provider_week = per_state(mami=mami_week, mami_recovered=mami_week)
     yld_week = per_state(**{STATES[s]: p["dw_severe_wasting"] * p["p_severe_among_at_risk"] * WEEK_YEARS
                             for s in AT_RISK})
-    provider_entry = per_state(mami=p["mami_setup_cost_per_pair"])
-    household_entry = per_state(inpatient=p["household_cost_inpatient_episode"],
-                                mami=p["household_cost_outpatient_episode"])
-    count_death, count_rec = per_state(dead=1.0), per_state(recovered=1.0)
-    count_adm = per_state(inpatient=1.0)
+    at_risk_week = per_state(**{STATES[s]: 1.0 for s in AT_RISK})
+    provider_entry = per_state(inpatient=episode_inpatient)
+    household_entry = per_state(inpatient=household_inpatient)
+    count_death, count_adm = per_state(dead=1.0), per_state(inpatient=1.0)
+    count_rec = per_state(recovered=1.0, mami_recovered=1.0)
+    # in the week MAMI ends, recovered pairs still enrolled move to 'recovered': not a recovery
+    during = transition_matrix(p, h)
+    stay_enrolled = during[..., MAMI_REC, MAMI_REC]  # (*samples, R, 1)
+    end_transfer = np.zeros((*shape, len(RISKS), 1, len(STATES)))
+    end_transfer[..., MAMI_REC] = -stay_enrolled
 
     cycles = np.arange(n_cycles + 1)
-    active = (cycles[:, None] < horizons[None, :]).astype(float)  # (T+1, A): group still under 6 months
-    at_horizon = (cycles[:, None] == horizons[None, :]).astype(float)
+    active = (cycles[:, None] < horizons[None, :]).astype(float)  # (T+1, A): cycle within the group's horizon
+    by_6m = (cycles[:, None] < (MAMI_END_WEEKS - ages)[None, :]).astype(float)
+    mami_end = (cycles[:, None] == (MAMI_END_WEEKS - 1 - ages)[None, :]).astype(float)
     # YLL for a death in cycle t of group a, at age (a + t + 0.5) weeks: (T+1, A, *samples)
     death_age = (ages[None, :] + cycles[:, None] + 0.5) * WEEK_YEARS
     r_eff = p["discount_rate_effects"]
     yll_death = discounted_years(table.remaining(death_age).reshape(death_age.shape + (1,) * ns), r_eff)
 
     def group_weights(x: np.ndarray) -> np.ndarray:
-        """(T+1, A[, *samples]) -> (T+1, A, *samples, 1, 1) to broadcast with totals (A, *s, R, S)."""
-        x = np.broadcast_to(x.reshape(x.shape + (1,) * (2 + ns - x.ndim)), x.shape[:2] + shape)
-        return x.reshape(x.shape + (1, 1))
-
-    # terminal reward at each group's 6-month point: deaths and YLL over the next 6 months
-    mult = np.stack([np.ones(shape), np.broadcast_to(p["rr_mortality_moderate_risk"], shape)], axis=-1)
-    rate_year = {
-        U: np.stack([-np.log1p(-np.broadcast_to(p["mortality_untreated_high_1y"], shape)),
-                     np.broadcast_to(p["mortality_untreated_moderate_per_year"], shape)], axis=-1),
-        REC: -np.log1p(-p["mortality_recovered_1y"])[..., None] * mult,
-        DEF: -np.log1p(-p["mortality_defaulter_1y"])[..., None] * mult,
-    }
-    after = np.zeros((*shape, len(RISKS), 1, len(STATES)))
-    for s, src in ((U, U), (MAMI, U), (IN, U), (REL, U), (REC, REC), (DEF, DEF)):
-        after[..., s] = (-np.expm1(-rate_year[src] * AFTER_HORIZON_YEARS))[..., None]
-    yll_after = (discounted_years(table.remaining(SIX_MONTHS * WEEK_YEARS + 0.25), r_eff)
-                 * (1 + r_eff) ** -0.25)[..., None, None, None]
+        """(T+1, A[, *samples]) -> (T+1, A, *samples or 1s, 1, 1) to broadcast with totals (A, *s, R, S)
+        (no copy along sample axes the weights do not vary over)."""
+        return x.reshape(x.shape + (1,) * (2 + ns - x.ndim) + (1, 1))
 
     r_cost = p["discount_rate_costs"][..., None, None]  # broadcasts with totals (A, *samples, R, S)
     r_dalys = r_eff[..., None, None]
-    res = simulate(
-        initial_distribution(p), transition_matrix(p), n_cycles,
-        state_rewards={"cost_provider_weekly": provider_week, "yld": yld_week},
-        entry_rewards={
-            "cost_provider_entry": provider_entry, "cost_household": household_entry,
-            "deaths_to_6m": count_death, "recoveries": count_rec, "admissions_later": count_adm,
-            "yll_to_6m": count_death,
-        },
-        instant_rewards={"deaths_after_6m": after, "yll_after_6m": after * yll_after},
-        reward_weights={
-            **{k: group_weights(active) for k in ("cost_provider_entry", "cost_household", "deaths_to_6m",
-                                                  "recoveries", "admissions_later")},
-            "yll_to_6m": group_weights(active[(...,) + (None,) * ns] * yll_death),
-            "deaths_after_6m": group_weights(at_horizon), "yll_after_6m": group_weights(at_horizon),
-        },
-        correction=weights,
-        discount={"cost_provider_weekly": r_cost, "cost_provider_entry": r_cost, "cost_household": r_cost,
-                  "yld": r_dalys, "yll_to_6m": r_dalys, "yll_after_6m": r_dalys},
-        cycle_years=WEEK_YEARS, states=STATES, strategies=STRATEGIES,
-    )
-    group_w = by_group(settings.enrolment_age_weights, 2)
-    tot = {k: np.sum(v * group_w, axis=0) for k, v in res.totals.items()}
     m0 = initial_distribution(p)
-    first = {  # one-offs for those who start in care (the engine pays entries only on transitions)
-        "provider": m0[..., MAMI] * p["mami_setup_cost_per_pair"][..., None, None],
-        "household": m0[..., IN] * p["household_cost_inpatient_episode"][..., None, None]
-        + m0[..., MAMI] * p["household_cost_outpatient_episode"][..., None, None],
-    }
+    res = simulate(
+        np.broadcast_to(m0, (n_groups, *shape, *m0.shape[-3:])), _transitions(during, ages, ns), n_cycles,
+        state_rewards={"cost_provider_weekly": provider_week, "yld": yld_week, "weeks_at_risk": at_risk_week},
+        entry_rewards={"cost_provider_entry": provider_entry, "cost_household": household_entry,
+                       "deaths": count_death, "deaths_by_6m": count_death, "admissions_later": count_adm,
+                       "yll": count_death, "recoveries": count_rec},
+        instant_rewards={"recoveries_not_new": end_transfer},
+        reward_weights={
+            "cost_provider_weekly": group_weights(active),  # a visit at the start of each week enrolled
+            "yld": group_weights(weights[..., 0, 0]), "weeks_at_risk": group_weights(weights[..., 0, 0]),
+            **{k: group_weights(active) for k in ("cost_provider_entry", "cost_household", "deaths",
+                                                  "recoveries", "admissions_later")},
+            "deaths_by_6m": group_weights(by_6m), "recoveries_not_new": group_weights(mami_end),
+            "yll": group_weights(active[(...,) + (None,) * ns] * yll_death),
+        },
+        correction="none",  # the group-specific correction weights are in reward_weights
+        discount={"cost_provider_weekly": r_cost, "cost_provider_entry": r_cost, "cost_household": r_cost,
+                  "yld": r_dalys, "yll": r_dalys},
+        cycle_years=WEEK_YEARS, states=STATES, strategies=STRATEGIES, keep_trace=keep_trace,
+    )
+    group_w = np.asarray(settings.enrolment_age_weights, dtype=float).reshape((n_groups,) + (1,) * (ns + 2))
+    tot = {k: np.sum(v * group_w, axis=0) for k, v in res.totals.items()}
+    # one-offs for those who start in care (the engine pays entries only on transitions)
+    first_provider = (m0[..., IN] * episode_inpatient[..., None, None]
+                      + m0[..., MAMI] * p["mami_setup_cost_per_pair"][..., None, None])
+    first_household = (m0[..., IN] * household_inpatient[..., None, None]
+                       + m0[..., MAMI] * household_mami[..., None, None])
     by_risk = {
-        "cost_provider": tot["cost_provider_weekly"] + tot["cost_provider_entry"] + first["provider"],
-        "cost_household": tot["cost_household"] + first["household"],
-        "yll": tot["yll_to_6m"] + tot["yll_after_6m"],
-        "yld": tot["yld"],
-        "deaths": tot["deaths_to_6m"] + tot["deaths_after_6m"],
-        "recoveries": tot["recoveries"],
+        "cost_provider": tot["cost_provider_weekly"] + tot["cost_provider_entry"] + first_provider,
+        "cost_household": tot["cost_household"] + first_household,
+        "yll": tot["yll"], "yld": tot["yld"], "deaths": tot["deaths"], "deaths_by_6m": tot["deaths_by_6m"],
+        "recoveries": tot["recoveries"] + tot["recoveries_not_new"],
         "admissions": tot["admissions_later"] + m0[..., IN],
-        "mami_enrolments": m0[..., MAMI],
+        "mami_enrolments": m0[..., MAMI], "weeks_at_risk": tot["weeks_at_risk"],
     }
     by_risk["dalys"] = by_risk["yll"] + by_risk["yld"]
     societal = settings.perspective == "societal"
@@ -302,7 +358,10 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     by_risk = {k: np.broadcast_to(v, (*shape, len(RISKS), len(STRATEGIES))) for k, v in by_risk.items()}
     outcomes = {k: np.sum(by_risk[k] * risk_w, axis=-2) for k in OUTCOMES}
     identified = p["live_births"] * p["p_at_risk_u6m"] * p["p_identified"]
-    return InfantResult(outcomes, by_risk, np.broadcast_to(identified, shape), settings.infant_correction)
+    nh = {**h, "failed": ~np.isfinite(h["mu_at_risk"]).all(axis=-1)}  # only when not strict
+    if keep_trace:
+        nh["trace"] = res.trace
+    return InfantResult(outcomes, by_risk, np.broadcast_to(identified, shape), settings.infant_correction, nh)
 
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> InfantResult:
@@ -312,18 +371,34 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> Infant
     return run(p, ps.settings)
 
 
+def survival(p: Mapping[str, np.ndarray], settings: Settings, enrolment_age_weeks: int = 4) -> pd.DataFrame:
+    """Share alive by week of age for a cohort enrolled at ``enrolment_age_weeks``, by risk class
+    and strategy (the mean over any sample axis): columns age_weeks, risk, strategy, alive."""
+    one = settings.model_copy(update={"enrolment_ages_weeks": (int(enrolment_age_weeks),),
+                                      "enrolment_age_weights": (1.0,)})
+    res = run(p, one, keep_trace=True)
+    trace = np.asarray(res.natural_history["trace"])[0]  # (1 group, *samples, R, S, T+1, K)
+    alive = 1.0 - trace[..., DEAD]
+    alive = alive.reshape((-1,) + alive.shape[-3:]).mean(axis=0)  # (R, S, T+1)
+    rows = [{"age_weeks": enrolment_age_weeks + t, "risk": r, "strategy": s, "alive": alive[i, j, t]}
+            for i, r in enumerate(RISKS) for j, s in enumerate(STRATEGIES) for t in range(alive.shape[-1])]
+    return pd.DataFrame(rows)
+
+
 def diagram() -> str:
     """Mermaid Markdown of the states and allowed transitions."""
-    edges = [("untreated", "recovered"), ("untreated", "dead"), ("inpatient", "recovered"),
-             ("inpatient", "defaulted"), ("inpatient", "untreated"), ("inpatient", "dead"),
-             ("mami", "recovered"), ("mami", "defaulted"), ("mami", "inpatient"), ("mami", "untreated"),
-             ("mami", "dead"), ("defaulted", "recovered"), ("defaulted", "dead"), ("recovered", "relapsed"),
-             ("recovered", "dead"), ("relapsed", "recovered"), ("relapsed", "dead")]
-    labels = {"untreated": "at risk, not in care", "mami": "MAMI community care",
-              "inpatient": "inpatient care", "recovered": "recovered", "defaulted": "defaulted",
-              "relapsed": "relapsed", "dead": "dead"}
+    edges = [("untreated", "recovered"), ("untreated", "dead"), ("relapsed", "recovered"), ("relapsed", "dead"),
+             ("defaulted", "recovered"), ("defaulted", "dead"), ("recovered", "relapsed"), ("recovered", "dead"),
+             ("inpatient", "recovered"), ("inpatient", "untreated"), ("inpatient", "defaulted"),
+             ("inpatient", "dead"), ("mami", "mami_recovered"), ("mami", "inpatient"), ("mami", "defaulted"),
+             ("mami", "dead"), ("mami_recovered", "mami"), ("mami_recovered", "dead"),
+             ("mami", "untreated"), ("mami_recovered", "recovered")]
+    labels = {"untreated": "at risk, not in care", "mami": "MAMI community care (at risk)",
+              "mami_recovered": "MAMI, recovered (enrolled to 6 months)", "inpatient": "inpatient care",
+              "recovered": "recovered", "defaulted": "defaulted", "relapsed": "relapsed", "dead": "dead"}
     lines = ["flowchart LR"] + [f'    {s}["{labels[s]}"]' for s in STATES]
-    lines += [f"    {a} --> {b}" for a, b in edges]
+    lines += [f"    {a} -->|at 6 months| {b}" if (a, b) in (("mami", "untreated"), ("mami_recovered", "recovered"))
+              else f"    {a} --> {b}" for a, b in edges]
     return "```mermaid\n" + "\n".join(lines) + "\n```"
 
 
@@ -331,8 +406,9 @@ AVERTED = ("dalys", "deaths")
 
 
 def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """MAMI vs inpatient care per 1,000 identified at-risk infants (a :class:`model.report.Report`
-    with file prefix ``infant``); the within-cycle correction used is in its notes."""
+    """No programme, inpatient care and MAMI per 1,000 identified at-risk infants (a
+    :class:`model.report.Report` with file prefix ``infant``); increments are against no
+    programme, so each care model's absolute value shows, and the frontier gives MAMI vs inpatient."""
     from model import cea
     from model.report import build
 
@@ -341,16 +417,28 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
 
     def headline(inc: pd.DataFrame) -> list[str]:
         name = ps.unit_name or ps.unit or "this setting"
-        m = inc.loc["MAMI"]
-        verdict = ("saves money and averts deaths" if m["incremental_cost"] < 0 < m["deaths_averted"]
-                   else f"costs US${m['cost_per_dalys_averted']:,.0f} per DALY averted")
-        return [f"In {name}, for 1,000 identified at-risk infants under 6 months, MAMI community care for "
-                f"uncomplicated cases instead of inpatient referral would avert about "
-                f"{m['deaths_averted'] * 1e3:,.1f} deaths and {m['dalys_averted'] * 1e3:,.0f} DALYs, with a "
-                f"cost difference of US${m['incremental_cost'] * 1e3:,.0f}: it {verdict}."]
+        lines = [f"In {name}, for 1,000 identified at-risk infants under 6 months, compared with no programme:"]
+        for s in ("inpatient", "MAMI"):
+            m = inc.loc[s]
+            what = (f"averts {m['deaths_averted'] * 1e3:,.1f} deaths and {m['dalys_averted'] * 1e3:,.0f} DALYs"
+                    if m["dalys_averted"] > 0 else
+                    f"causes {-m['deaths_averted'] * 1e3:,.1f} more deaths and {-m['dalys_averted'] * 1e3:,.0f} "
+                    "more DALYs")
+            cost = (f"for US${m['incremental_cost'] * 1e3:,.0f}" if m["incremental_cost"] >= 0
+                    else f"and saves US${-m['incremental_cost'] * 1e3:,.0f}")
+            per = (f" (US${m['cost_per_dalys_averted']:,.0f} per DALY averted)"
+                   if m["dalys_averted"] > 0 and m["incremental_cost"] > 0 else "")
+            label = "inpatient care" if s == "inpatient" else "MAMI community care for moderate-risk pairs"
+            lines.append(f"- {label} {what} {cost}{per}.")
+        return lines
 
-    return build("infant", base, psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps), 1_000,
+    return build("infant", base, psa, STRATEGIES, NO_PROGRAMME, AVERTED, cea.thresholds_for(ps), 1_000,
                  "per 1,000 identified at-risk infants", headline, "MAMI",
                  {"within_cycle_correction": base.correction, "cycle": "1 week",
+                  "horizon": "enrolment to 1 year of age",
                   "enrolment_ages_weeks": list(ps.settings.enrolment_ages_weeks),
+                  "natural_history_clipped_share": float(np.mean(psa.natural_history["clipped"])),
+                  "natural_history_failed_share": float(np.mean(psa.natural_history["failed"])),
+                  "untreated_risk_over_horizon": {k: float(np.asarray(v)) for k, v in
+                                                  base.natural_history["risks"].items()},
                   "data_quality": ps.quality()})

@@ -20,6 +20,12 @@ Kinds are read from the entry: a ``unit`` of ``probability`` or ``proportion`` m
 ``relative risk`` must be positive; an entry with a ``currency`` (or a unit that mentions US$)
 is a cost, must be non-negative and must carry ``currency`` and ``cost_year``.
 
+A ``beta`` entry whose unit is a percentage or a rate per 1,000 is fitted on that scale and
+stays inside its bounds. Inputs drawn together are declared in a file's ``correlations`` block:
+a name -> ``parameters`` (a list), ``matrix`` (their correlation on the normal-score scale),
+``source``, ``status`` and ``note``; every member must exist once the files are merged (a group
+whose members are absent from a unit is ignored only when none of them exists).
+
 Inheritance: global -> country (-> subnational unit) -> scenario. An override in a country or
 scenario file is merged field by field into the inherited entry and the result is validated as a
 whole; an override that changes ``value``, ``low`` or ``high`` must name its ``source`` and
@@ -58,6 +64,7 @@ from model.dalys import LifeTable, LifeTableError
 from model.distributions import (
     DISTRIBUTIONS,
     PARAMS,
+    Correlation,
     Distribution,
     DistributionError,
     FitWarning,
@@ -277,16 +284,26 @@ class Parameter(BaseModel):
                     f"got {sorted(self.dist_params)}"
                 )
             else:
-                problems += _explicit_distribution_problems(self.distribution, self.dist_params, self.value)
+                scale = self.upper_bound if self.distribution == "beta" and self.upper_bound else 1.0
+                problems += _explicit_distribution_problems(self.distribution, self.dist_params, self.value, scale)
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
+    @property
+    def upper_bound(self) -> float | None:
+        """The top of a bounded unit (100 for a percentage, 1000 per 1,000), else None."""
+        unit = self.unit.strip().lower()
+        return next((top for prefix, top in BOUNDED_UNIT_PREFIXES.items() if unit.startswith(prefix)), None)
+
     def to_distribution(self, label: str) -> Distribution:
-        """The entry's distribution: explicit ``dist_params`` or fitted from value and range."""
+        """The entry's distribution: explicit ``dist_params`` or fitted from value and range. A
+        beta on a percentage or per-1,000 unit carries that scale."""
+        scale = self.upper_bound if self.distribution == "beta" and self.upper_bound else 1.0
         if self.dist_params is not None:
-            return Distribution(self.distribution, dict(self.dist_params))
-        return fit(self.distribution, self.value, self.low, self.high, label=label)
+            params = dict(self.dist_params) | ({"scale": scale} if scale != 1.0 else {})
+            return Distribution(self.distribution, params)
+        return fit(self.distribution, self.value, self.low, self.high, label=label, scale=scale)
 
 
 def url_problem(value: object) -> str | None:
@@ -298,11 +315,12 @@ def url_problem(value: object) -> str | None:
     return None
 
 
-def _explicit_distribution_problems(family: str, params: Mapping[str, float], value: float) -> list[str]:
+def _explicit_distribution_problems(family: str, params: Mapping[str, float], value: float,
+                                    scale: float = 1.0) -> list[str]:
     """Problems of explicit ``dist_params``: not a proper distribution, or one that does not
     describe ``value`` (outside its central 99%: a transcription error in mu/sigma, a/b ...)."""
     try:
-        dist = Distribution(family, dict(params))
+        dist = Distribution(family, dict(params) | ({"scale": scale} if scale != 1.0 else {}))
     except DistributionError as exc:
         return [f"dist_params: {exc}"]
     lo, hi = (float(q) for q in dist.ppf(np.array([0.005, 0.995])))
@@ -334,14 +352,16 @@ class Settings(BaseModel):
     """Run-wide choices that are not uncertain numbers.
 
     ``comparator_iron_mg``: iron dose of the IFA comparator (picks its price and the MMS neonatal
-    mortality effect); ``neonatal_effect``: ``total`` calibrates each trial's neonatal-mortality RR
+    mortality effect): ``national`` (the country's ``antenatal_iron_dose_mg``), or 30 or 60 mg
+    everywhere; ``neonatal_effect``: ``total`` calibrates each trial's neonatal-mortality RR
     as a total effect (birth-category pathway plus a residual), ``mediated`` keeps only the
     birth-category pathway; ``stillbirths_in_dalys``: count a stillbirth's YLL at age 0;
     ``perspective``: ``provider`` or ``societal`` (adds household costs); ``effect_weighting``:
-    ``anaemia`` weights the MMS effects on LBW and SGA by the country's anaemia prevalence in
-    pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the others);
+    ``anaemia`` weights the MMS effects on LBW, SGA and neonatal mortality by the country's anaemia
+    prevalence in pregnancy (Smith 2017 subgroup RRs for anaemic women, the overall RR for the
+    others); ``anaemia-sex`` weights LBW and SGA by anaemia and neonatal mortality by infant sex;
     ``enrolment_ages_weeks`` / ``enrolment_age_weights``: ages at which at-risk infants enter the
-    infant model and their shares (each group is followed to 26 weeks); ``infant_correction``:
+    infant model and their shares (each group is followed to 1 year of age); ``infant_correction``:
     within-cycle correction of the infant model; ``decision_threshold``: which of the country's
     thresholds (``model.cea.country_thresholds``) decisions, sensitivity analyses and briefs use;
     ``rollout_*``: the budget-impact coverage path (``model.budget.Rollout``): the target of 90%
@@ -356,11 +376,11 @@ class Settings(BaseModel):
 
     price_year: int = 2023
     currency: Literal["USD"] = "USD"
-    comparator_iron_mg: Literal[30, 60] = 30
+    comparator_iron_mg: Literal[30, 60, "national"] = "national"
     neonatal_effect: Literal["total", "mediated"] = "total"
     stillbirths_in_dalys: bool = False
     perspective: Literal["provider", "societal"] = "provider"
-    effect_weighting: Literal["none", "anaemia"] = "none"
+    effect_weighting: Literal["none", "anaemia", "anaemia-sex"] = "none"
     enrolment_ages_weeks: tuple[int, ...] = (4, 12, 20)
     enrolment_age_weights: tuple[float, ...] = (1 / 3, 1 / 3, 1 / 3)
     infant_correction: Literal["none", "half-cycle", "simpson", "beginning", "end"] = "half-cycle"
@@ -402,6 +422,26 @@ class _GlobalFile(BaseModel):
     description: str | None = None
     settings: dict[str, Any] = {}
     parameters: dict[str, dict[str, Any]] = {}
+    correlations: dict[str, dict[str, Any]] = {}
+
+
+class CorrelationSpec(BaseModel):
+    """A ``correlations`` entry: which inputs move together, how, and on what evidence."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    parameters: tuple[str, ...]
+    matrix: tuple[tuple[float, ...], ...]
+    source: str
+    status: str
+    note: str
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, v: str) -> str:
+        if v not in STATUSES:
+            raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
+        return v
 
 
 class _CountryFile(_GlobalFile):
@@ -553,10 +593,13 @@ class _Layer:
     settings: dict[str, Any] = field(default_factory=dict)
     settings_origin: dict[str, str] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)
+    correlations: dict[str, tuple[dict, str]] = field(default_factory=dict)  # name -> (spec, file)
 
 
 def _apply(layer: _Layer, params: dict, settings: dict, fname: str, problems: list[Problem],
-           *, allow_new: bool) -> None:
+           *, allow_new: bool, correlations: dict | None = None) -> None:
+    for name, spec in (correlations or {}).items():
+        layer.correlations[str(name)] = (spec, fname)
     for key, override in params.items():
         if not isinstance(key, str) or not PARAM_KEY.match(key):
             problems.append(Problem(fname, str(key), "parameter names are lower_snake_case"))
@@ -641,6 +684,7 @@ class ParameterSet:
     cost_year_original: Mapping[str, int]
     dists: Mapping[str, Distribution]
     fit_warnings: tuple[str, ...] = ()
+    correlations: Mapping[str, tuple[Correlation, CorrelationSpec]] = field(default_factory=dict)
     settings_origin: Mapping[str, str] = field(default_factory=dict)
     root: Path | None = None
 
@@ -659,12 +703,14 @@ class ParameterSet:
         """Names of parameters that are not fixed, in file order."""
         return [k for k, d in self.dists.items() if d.family != "fixed"]
 
-    def sample(self, n: int, seed: int, start: int = 0,
-               names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    def sample(self, n: int, seed: int, start: int = 0, names: Iterable[str] | None = None,
+               tag: str = "") -> dict[str, np.ndarray]:
         """Draws ``start .. start+n-1`` of every parameter (or only ``names``), shape ``(n,)``;
-        fixed ones repeated. A parameter's draws do not depend on which others are drawn."""
+        fixed ones repeated; declared correlations applied. A parameter's draws do not depend on
+        which others are drawn. ``tag`` selects alternative streams (for redrawing)."""
         dists = self.dists if names is None else {k: self.dists[k] for k in names}
-        return sample_distributions(dists, n, seed, start)
+        return sample_distributions(dists, n, seed, start, tag=tag,
+                                    correlations=[c for c, _ in self.correlations.values()])
 
     def require(self, names: Iterable[str], what: str) -> None:
         """Raise :class:`ParameterError` naming every missing parameter that ``what`` needs."""
@@ -776,7 +822,7 @@ def _global_layer(root: Path, problems: list[Problem]) -> _Layer:
                     problems.extend(_pydantic_problems(fname, exc, prefix=str(key)))
                     layer.reported.add(str(key))
         _apply(layer, data.get("parameters") or {}, data.get("settings") or {}, fname, problems,
-               allow_new=True)
+               allow_new=True, correlations=data.get("correlations"))
     return layer
 
 
@@ -873,7 +919,7 @@ def load(unit: str | None = None, scenario: str | None = "base", root: str | Pat
     if unit is not None:
         for path, data in _country_chain(unit, root, problems):
             _apply(layer, data.get("parameters") or {}, data.get("settings") or {},
-                   display_path(path, root), problems, allow_new=True)
+                   display_path(path, root), problems, allow_new=True, correlations=data.get("correlations"))
             unit_name = data.get("name")
     if scenario is None:
         description = ""
@@ -885,14 +931,45 @@ def load(unit: str | None = None, scenario: str | None = "base", root: str | Pat
         description = _apply_scenario(layer, root, scenario, problems)
     fit_notes: list[str] = []
     settings, params, dists, original_year = _finalise(layer, root, sources, problems, fit_notes)
+    correlations = _correlations(layer, params, sources, problems)
     if problems or settings is None:
         raise ParameterError(problems)
     return ParameterSet(
         unit=unit, unit_name=unit_name, scenario=scenario or "", scenario_description=description,
         settings=settings, params=params, origin=dict(layer.origin), sources=sources,
         cost_year_original=original_year, dists=dists, fit_warnings=tuple(fit_notes),
-        settings_origin=dict(layer.settings_origin), root=root,
+        correlations=correlations, settings_origin=dict(layer.settings_origin), root=root,
     )
+
+
+def _correlations(layer: _Layer, params: Mapping[str, Parameter], sources: Mapping[str, Source],
+                  problems: list[Problem]) -> dict[str, tuple[Correlation, CorrelationSpec]]:
+    """Validate the merged ``correlations`` blocks (by name; a later file replaces a group)."""
+    out: dict[str, tuple[Correlation, CorrelationSpec]] = {}
+    for name, (raw, fname) in layer.correlations.items():
+        where = f"correlations.{name}"
+        if not isinstance(raw, dict):
+            problems.append(Problem(fname, where, "a correlation entry must be a mapping"))
+            continue
+        try:
+            spec = CorrelationSpec.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(fname, exc, prefix=where))
+            continue
+        present = [p for p in spec.parameters if p in params]
+        if not present:
+            continue  # e.g. country inputs in a globals-only load
+        if len(present) < len(spec.parameters):
+            missing = [p for p in spec.parameters if p not in params]
+            problems.append(Problem(fname, where, f"names unknown parameter(s) {missing}"))
+            continue
+        if spec.source not in sources:
+            problems.append(Problem(fname, where, f"unknown source key '{spec.source}' (not in sources.yaml)"))
+        try:
+            out[name] = (Correlation(tuple(spec.parameters), tuple(map(tuple, spec.matrix))), spec)
+        except DistributionError as exc:
+            problems.append(Problem(fname, where, str(exc)))
+    return out
 
 
 def _apply_scenario(layer: _Layer, root: Path, scenario: str, problems: list[Problem]) -> str:
@@ -906,7 +983,8 @@ def _apply_scenario(layer: _Layer, root: Path, scenario: str, problems: list[Pro
         return ""
     if parsed.name != path.stem:
         problems.append(Problem(fname, "name", f"name '{parsed.name}' does not match the file name"))
-    _apply(layer, parsed.parameters, parsed.settings, fname, problems, allow_new=False)
+    _apply(layer, parsed.parameters, parsed.settings, fname, problems, allow_new=False,
+           correlations=parsed.correlations)
     return parsed.description
 
 

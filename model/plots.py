@@ -83,7 +83,7 @@ def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, ref
 def trace(trace: np.ndarray, strategies: Sequence[str], states: Sequence[str], start_week: int = 0):
     """Markov trace per strategy: ``trace`` is ``(strategies, points, states)``; one panel each,
     a line per state (different line styles for greyscale)."""
-    styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)))
+    styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)), (0, (5, 3)))
     fig, axes = plt.subplots(1, len(strategies), figsize=(5 * len(strategies), 4), sharey=True)
     weeks = start_week + np.arange(trace.shape[1])
     for ax, name, tr in zip(np.atleast_1d(axes), strategies, trace, strict=True):
@@ -93,6 +93,38 @@ def trace(trace: np.ndarray, strategies: Sequence[str], states: Sequence[str], s
         ax.set_xlabel("age (weeks)")
     np.atleast_1d(axes)[0].set_ylabel("share of the cohort")
     np.atleast_1d(axes)[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig
+
+
+def survival(frame, title: str = ""):
+    """Share alive by age (weeks), one panel per risk class, a line per strategy (line styles for
+    greyscale; strategies with identical curves share one line, labelled ``a = b``); ``frame`` has
+    columns age_weeks, risk, strategy, alive (``model.infant.survival``)."""
+    styles = ("-", "--", ":", "-.")
+    risks = list(dict.fromkeys(frame["risk"]))
+    order = list(dict.fromkeys(frame["strategy"]))
+    fig, axes = plt.subplots(1, len(risks), figsize=(5 * len(risks), 4))
+    for ax, risk in zip(np.atleast_1d(axes), risks, strict=True):
+        sub = frame[frame["risk"] == risk]
+        lines: list[tuple[list[str], object]] = []
+        for name in order:
+            g = sub[sub["strategy"] == name]
+            same = next((names for names, other in lines if np.allclose(other["alive"], g["alive"], rtol=0,
+                                                                        atol=1e-12)), None)
+            if same is None:
+                lines.append(([name], g))
+            else:
+                same.append(name)
+        for k, (names, g) in enumerate(lines):
+            ax.plot(g["age_weeks"], 100 * g["alive"], ls=styles[k % len(styles)], color="black",
+                    label=" = ".join(names))
+        ax.set_title(f"{risk}-risk infants")
+        ax.set_xlabel("age (weeks)")
+        ax.set_ylabel("alive (% of those identified)")
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 

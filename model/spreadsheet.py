@@ -51,9 +51,8 @@ def _check_sheet(writer: pd.ExcelWriter, data: BriefData) -> None:
     ws.append(["Check the arithmetic: per 100,000 pregnancies; the increments and ICERs are Excel formulas"])
     ws.append(["comparison", "strategy", "cost (US$)", "DALYs", "incremental cost", "DALYs averted",
                "US$ per DALY averted"])
-    prefixes = {"mms": "antenatal", "mami": "continuum"}
     for c in data.comparisons:
-        base = pd.read_csv(data.folder / f"{prefixes[c.key]}_base.csv").set_index("strategy")
+        base = pd.read_csv(data.folder / f"{c.prefix}_base.csv").set_index("strategy")
         r = ws.max_row + 1
         ws.append([c.key, c.old, float(base.loc[c.old, "cost"]), float(base.loc[c.old, "dalys"])])
         ws.append([c.key, c.new, float(base.loc[c.new, "cost"]), float(base.loc[c.new, "dalys"]),

@@ -153,13 +153,17 @@ def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparato
 
 
 def psa(ps: ParameterSet, evaluate: Evaluator, draws: int, seed: int, chunk: int | None = None,
-        names: Sequence[str] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        names: Sequence[str] | None = None, sampler: Callable | None = None
+        ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Draw ``draws`` samples and evaluate them in chunks of ``chunk`` (default: all at once).
-    Results are identical for any chunking: draws are keyed by parameter name and index."""
+    Results are identical for any chunking: draws are keyed by parameter name and index.
+    ``sampler(ps, n, seed, start, names)`` replaces ``ps.sample`` (e.g. a model's coherent draws)."""
     chunk = chunk or draws
     params, costs, effects = [], [], []
     for start in range(0, draws, chunk):
-        p = ps.sample(min(chunk, draws - start), seed, start=start, names=names)
+        n = min(chunk, draws - start)
+        p = (sampler(ps, n, seed, start, names) if sampler is not None
+             else ps.sample(n, seed, start=start, names=names))
         c, e = evaluate(p)
         params.append(p)
         costs.append(c)

@@ -23,11 +23,16 @@ def _base(ps, **over):
     return p
 
 
+def _at(ps, dose: int):
+    """The settings with the IFA comparator fixed at ``dose`` mg."""
+    return ps.settings.model_copy(update={"comparator_iron_mg": dose})
+
+
 def _null_effects(ps):
-    """All MMS relative risks 1 and MMS priced like IFA, no transition cost."""
+    """All MMS relative risks 1 and MMS priced like IFA of either dose, no transition cost."""
     return _base(ps, rr_lbw_mms=1, rr_sga_mms=1, rr_preterm_mms=1, rr_stillbirth_mms=1,
-                 rr_nmr_mms_vs_ifa30=1, rr_nmr_mms_vs_ifa60=1,
-                 price_mms_180=ps["price_ifa30_180"].value, transition_cost_per_woman=0)
+                 rr_nmr_mms_vs_ifa30=1, rr_nmr_mms_vs_ifa60=1, price_mms_180=2.0, price_ifa30_180=2.0,
+                 price_ifa60_180=2.0, transition_cost_per_woman=0)
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -63,7 +68,7 @@ def test_null_effects_and_equal_costs_give_zero_increments(bgd):
 
 def test_full_adherence_reproduces_each_trial_effect(bgd):
     """Everyone adherent: MMS vs IFA ratios equal the trial RRs (LBW and NMR by calibration)."""
-    s = A.run(_base(bgd, ifa_adherence_90d=100.0), bgd.settings).summary()
+    s = A.run(_base(bgd, ifa_adherence_90d=100.0), _at(bgd, 30)).summary()
     mms, ifa = s.loc["MMS"], s.loc["IFA"]
     assert mms["stillbirths"] / ifa["stillbirths"] == pytest.approx(bgd["rr_stillbirth_mms"].value)
     assert (mms["preterm_births"] / mms["live_births"]) / (ifa["preterm_births"] / ifa["live_births"]) \
@@ -75,7 +80,7 @@ def test_full_adherence_reproduces_each_trial_effect(bgd):
 
 
 def test_mediated_mode_drops_the_residual_neonatal_effect(bgd):
-    settings = bgd.settings.model_copy(update={"neonatal_effect": "mediated"})
+    settings = _at(bgd, 30).model_copy(update={"neonatal_effect": "mediated"})
     r = A.run(_base(bgd, ifa_adherence_90d=100.0), settings)
     assert float(r.derived["residual_nmr_mms"]) == 1.0
     s = r.summary()
@@ -86,10 +91,9 @@ def test_mediated_mode_drops_the_residual_neonatal_effect(bgd):
 
 
 def test_iron_dose_switches_the_neonatal_effect_and_the_price(bgd):
-    s30 = A.run(_base(bgd, ifa_adherence_90d=100.0), bgd.settings).summary()
-    s60 = A.run(_base(bgd, ifa_adherence_90d=100.0),
-                bgd.settings.model_copy(update={"comparator_iron_mg": 60})).summary()
-    assert s60.loc["MMS", "neonatal_deaths"] > s60.loc["IFA", "neonatal_deaths"]  # RR 1.22
+    s30 = A.run(_base(bgd, ifa_adherence_90d=100.0), _at(bgd, 30)).summary()
+    s60 = A.run(_base(bgd, ifa_adherence_90d=100.0), _at(bgd, 60)).summary()
+    assert s60.loc["MMS", "neonatal_deaths"] > s60.loc["IFA", "neonatal_deaths"]  # RR 1.12
     assert s30.loc["MMS", "neonatal_deaths"] < s30.loc["IFA", "neonatal_deaths"]  # RR 0.95
     assert s60.loc["IFA", "cost_provider"] > s30.loc["IFA", "cost_provider"]      # 60 mg costs more
 
@@ -113,7 +117,8 @@ def test_supplement_costs_by_hand(bgd):
     p = _base(bgd, p_admission_small_newborn=0.0)
     s = A.run(p, bgd.settings).summary()
     tablets = 180 * (1 + bgd["supplement_wastage"].value)
-    ifa = tablets * bgd["price_ifa30_180"].value / 180 + bgd["delivery_cost_per_woman"].value
+    assert bgd["antenatal_iron_dose_mg"].value == 60  # Bangladesh's national dose
+    ifa = tablets * bgd["price_ifa60_180"].value / 180 + bgd["delivery_cost_per_woman"].value
     mms = tablets * bgd["price_mms_180"].value / 180 + bgd["delivery_cost_per_woman"].value
     assert s.loc["IFA", "cost_provider"] == pytest.approx(ifa)
     assert s.loc["MMS", "cost_provider"] == pytest.approx(mms)
@@ -143,7 +148,7 @@ def test_societal_perspective_adds_household_costs(bgd):
 
 def test_higher_mms_price_never_lowers_its_icer(bgd):
     prices = np.linspace(1.0, 12.0, 40)
-    r = A.run(_base(bgd, price_mms_180=prices), bgd.settings, strict=True)
+    r = A.run(_base(bgd, price_mms_180=prices), _at(bgd, 30), strict=True)
     cost, dalys = r.outcomes["cost"], r.outcomes["dalys"]
     icer = (cost[:, 1] - cost[:, 0]) / (dalys[:, 0] - dalys[:, 1])
     assert np.all(dalys[:, 0] > dalys[:, 1])

@@ -25,7 +25,8 @@ SCREENSHOTS = os.environ.get("CEA_SCREENSHOTS")  # keep the browser test's scree
 def expected_headline(folder: Path) -> dict[str, float]:
     """The brief's headline numbers worked out directly from the result files."""
     out: dict[str, float] = {}
-    pairs = {"mms": ("antenatal", "MMS", "IFA"), "mami": ("continuum", "IFA + MAMI", "IFA + inpatient")}
+    pairs = {"mms": ("antenatal", "MMS", "IFA"), "mami": ("continuum", "IFA + MAMI", "IFA + inpatient"),
+             "care": ("continuum", "IFA + MAMI", "IFA + no programme")}
     ctx = json.loads((folder / "context.json").read_text())
     lam = ctx["decision_threshold"]["value"]
     for key, (prefix, new, old) in pairs.items():
@@ -39,7 +40,8 @@ def expected_headline(folder: Path) -> dict[str, float]:
         d_dalys = psa.loc[old, "dalys"] - psa.loc[new, "dalys"]
         out[f"{key}.probability_ce"] = float(np.mean(lam * d_dalys - d_cost > 0))
     inc = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
-    out["mms.icer"] = inc.loc["MMS", "cost_per_dalys_averted"] * 1.0  # the cea module's own ICER
+    if out["mms.per_100k.dalys"] > 0 and out["mms.per_100k.cost"] > 0:  # an ICER is shown only then
+        out["mms.icer"] = inc.loc["MMS", "cost_per_dalys_averted"] * 1.0  # the cea module's own ICER
     budget = pd.read_csv(folder / "budget_impact.csv")
     for phase, total in budget.groupby("phase")["total_cost"].sum().items():
         out[f"budget.{phase}"] = total
@@ -170,7 +172,10 @@ def test_index_lists_every_job_with_numbers_from_the_briefs(run_dir):
     for unit in ("BGD", "KEN"):
         d = data.load(run_dir / unit / "base")
         m = re.search(rf'data-sort="([^"]+)" data-key="{unit}/base.mms_icer"', html)
-        assert m and math.isclose(float(m.group(1)), d.comparisons[0].icer, rel_tol=1e-12)
+        if math.isnan(d.comparisons[0].icer):  # MMS averts no DALYs: no ICER, a dash
+            assert m is None
+        else:
+            assert m and math.isclose(float(m.group(1)), d.comparisons[0].icer, rel_tol=1e-12)
         assert f'href="{unit}/base/brief.html"' in html
         assert f'href="{unit}/base/notebooks/04_uncertainty.ipynb"' in html
 
@@ -263,7 +268,7 @@ def test_discount_rates_keep_their_decimal():
 def test_verdicts_cover_the_four_quadrants():
     def comp(cost, dalys):
         per = {"cost": cost, "dalys": dalys}
-        return data.Comparison("k", "q", "new", "old", per, per, 0.5, "t", 100.0)
+        return data.Comparison("k", "q", "continuum", "new", "old", per, per, 0.5, "t", 100.0)
 
     assert comp(-1, 1).verdict == "dominant" and comp(1, -1).verdict == "dominated"
     assert comp(50, 1).verdict == "cost-effective" and comp(150, 1).verdict == "not cost-effective"
@@ -294,8 +299,9 @@ def test_pdf_has_two_brief_pages_then_methods_and_appendix(run_dir):
         assert text in first_two, text
     assert "Methods (CHEERS 2022 items)" in pages[2]  # the methods start on page 3
     assert "Appendix: every input and its source" in " ".join(pages[2:])
-    icer = data.load(folder).comparisons[0].icer
-    assert render.fmt_money(icer) in first_two.replace(" ", "")
+    mms = data.load(folder).comparisons[0]
+    shown = render.fmt_money(mms.icer) if not math.isnan(mms.icer) else mms.verdict.upper()
+    assert shown.replace(" ", "") in first_two.replace(" ", "")
 
 
 def _driver():
@@ -348,16 +354,16 @@ def test_brief_and_index_in_a_real_browser(run_dir, tmp_path):
 
         images = _open(driver, run_dir / "index.html", shots, "index")
         assert len(images) == 1 and images[0]["ok"] and images[0]["alt"]
-        button = driver.find_element(By.CSS_SELECTOR, 'button[data-col="4"]')  # MMS vs IFA cost per DALY
+        button = driver.find_element(By.CSS_SELECTOR, 'button[data-col="5"]')  # P(MMS cost-effective)
         button.click()
         values = [float(td.get_attribute("data-sort"))
-                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(5)")]
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(6)")]
         assert values == sorted(values) and len(values) == 2
         button.click()
         values = [float(td.get_attribute("data-sort"))
-                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(5)")]
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(6)")]
         assert values == sorted(values, reverse=True)
-        assert driver.find_element(By.CSS_SELECTOR, "th:nth-child(5)").get_attribute("aria-sort") == "descending"
+        assert driver.find_element(By.CSS_SELECTOR, "th:nth-child(6)").get_attribute("aria-sort") == "descending"
         link = driver.find_element(By.LINK_TEXT, "brief.html")
         link.click()
         assert driver.current_url.endswith("/base/brief.html")

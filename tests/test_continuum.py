@@ -52,14 +52,15 @@ def test_fewer_lbw_births_mean_fewer_at_risk_infants(bgd):
     assert s.loc["MMS + inpatient", "at_risk_identified"] < s.loc["IFA + inpatient", "at_risk_identified"]
     # with no LBW link (odds ratio 1) every strategy has the same at-risk share of live births
     same = C.run({**bgd.base(), "or_at_risk_lbw": np.asarray(1.0)}, bgd.settings)
-    live = same.antenatal.summary().loc[["IFA", "IFA", "MMS", "MMS"], "live_births"].to_numpy()
+    live = same.antenatal.summary().loc[["IFA"] * 3 + ["MMS"] * 3, "live_births"].to_numpy()
     share = same.summary()["at_risk_identified"].to_numpy() / live
     np.testing.assert_allclose(share, bgd["p_at_risk_u6m"].value * bgd["p_identified"].value, rtol=1e-12)
 
 
-def test_four_strategies_on_one_frontier(bgd):
+def test_six_strategies_on_one_frontier(bgd):
     s = C.run_set(bgd).summary()
-    assert list(s.index) == ["IFA + inpatient", "IFA + MAMI", "MMS + inpatient", "MMS + MAMI"]
+    assert list(s.index) == ["IFA + no programme", "IFA + inpatient", "IFA + MAMI",
+                             "MMS + no programme", "MMS + inpatient", "MMS + MAMI"]
     t = cea.incremental(s, C.STATUS_QUO, averted=("dalys",))
     assert set(t["status"]) <= {cea.ND, cea.D, cea.ED}
     assert (t["status"] == cea.ND).sum() >= 1

@@ -42,7 +42,7 @@ def test_antenatal_notebook_runs_and_writes_its_results(tmp_path):
 
 
 @pytest.mark.parametrize("name,prefix,extra", [
-    ("02_infant_inpatient_vs_mami.ipynb", "infant", ["infant_trace.png"]),
+    ("02_infant_inpatient_vs_mami.ipynb", "infant", ["infant_trace.png", "infant_survival.png", "infant_survival.svg"]),
     ("03_continuum.ipynb", "continuum", []),
 ])
 def test_infant_and_continuum_notebooks_run(tmp_path, name, prefix, extra):

@@ -170,7 +170,7 @@ def test_two_way_grid_and_scenario_table():
     g = U.two_way(ps, ev, "price_mms_180", "rr_lbw_mms", threshold=500.0, comparator=1, points=5)
     assert g.shape == (5, 5)
     assert (np.diff(g.to_numpy(), axis=1) < 0).all()  # dearer MMS, lower INMB
-    sets = {s: P.load("BGD", s) for s in ("base", "ifa60-comparator")}
+    sets = {s: P.load("BGD", s) for s in ("ifa30-comparator", "ifa60-comparator")}
     table = U.scenario_table(sets, antenatal, "IFA", "MMS")
-    assert isinstance(table, pd.DataFrame) and list(table.index) == ["base", "ifa60-comparator"]
-    assert table.loc["ifa60-comparator", "dalys_averted"] < table.loc["base", "dalys_averted"]
+    assert isinstance(table, pd.DataFrame) and list(table.index) == ["ifa30-comparator", "ifa60-comparator"]
+    assert table.loc["ifa60-comparator", "dalys_averted"] < table.loc["ifa30-comparator", "dalys_averted"]

@@ -70,13 +70,14 @@ def _row(job: dict, run_dir: Path) -> dict:
     except brief_data.BriefDataError as exc:
         row["error"] = str(exc)
         return row
-    mms, mami = d.comparisons
+    by_key = {c.key: c for c in d.comparisons}
+    mms, mami = by_key["mms"], by_key["mami"]
     ref = d.best.get("per_100k") or {}
     row.update(name=d.unit_name, mms_icer=mms.icer, mms_p=mms.probability_ce, mami_icer=mami.icer,
                mami_p=mami.probability_ce, best=d.best["strategy"], budget=d.budget_totals["total"],
                deaths_averted=ref.get("infant_deaths", 0.0) * d.notes["pregnancies_per_year"] / 1e5,
                mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold,
-               note=d.notes["cohort_warning"])
+               note=" ".join([d.notes["cohort_warning"], *d.notes["data_warnings"]]).strip())
     return row
 
 

@@ -35,6 +35,7 @@ class Comparison:
 
     key: str
     question: str
+    prefix: str  # the model whose result files hold both strategies
     new: str
     old: str
     per_100k: dict[str, float]
@@ -224,10 +225,25 @@ def cohort_warning(context: dict, parameters: pd.DataFrame) -> str:
             "not this unit's. Per-100,000 figures and ratios are unaffected.")
 
 
+def data_warnings(notes: dict) -> list[str]:
+    """Plain-language caveats about the PSA draws that must travel with the results."""
+    out = []
+    redrawn, clipped = notes.get("coherence_redrawn_share", 0.0), notes.get("calibration_clipped_share", 0.0)
+    if redrawn > 0:
+        out.append(f"In {redrawn:.1%} of the probabilistic draws the country's low-birthweight and preterm rates "
+                   "could not both be true; those two inputs were drawn again until they could.")
+    if clipped > 0:
+        out.append(f"In {clipped:.1%} of the draws the birth-outcome inputs still could not be reproduced and "
+                   "were clipped into range: treat the uncertainty ranges with care.")
+    return out
+
+
 COMPARISONS = (  # key, question, result prefix, new, old
     ("mms", "Should pregnant women receive MMS instead of IFA?", "antenatal", "MMS", "IFA"),
     ("mami", "Should uncomplicated at-risk infants under 6 months be cared for in the community (MAMI) "
              "instead of being referred to inpatient care?", "continuum", "IFA + MAMI", "IFA + inpatient"),
+    ("care", "What does caring for at-risk infants buy against doing nothing (no programme to identify "
+             "and treat them)?", "continuum", "IFA + MAMI", "IFA + no programme"),
 )
 
 
@@ -245,7 +261,7 @@ def load(folder: str | Path) -> BriefData:
     comparisons = []
     for key, question, prefix, new, old in COMPARISONS:
         comparisons.append(Comparison(
-            key=key, question=question, new=new, old=old,
+            key=key, question=question, prefix=prefix, new=new, old=old,
             per_100k=difference(folder, prefix, new, old),
             national=difference(folder, prefix, new, old, national=True),
             probability_ce=probability_cost_effective(draws[prefix], new, old, threshold),
@@ -274,8 +290,17 @@ def load(folder: str | Path) -> BriefData:
     evppi = evppi.sort_values("evppi", ascending=False).reset_index(drop=True)
     parameters = _read_csv(folder, "parameters.csv", columns=("parameter", "value", "status"))
     quality = {k: int((parameters["status"] == k).sum()) for k in ("verified", "unverified", "assumption")}
-    findings = {p: _read_json(folder, f"{p}_findings.json", keys=("findings",))["findings"]
-                for p in ("antenatal", "infant", "continuum")}
+    findings_files = {p: _read_json(folder, f"{p}_findings.json", keys=("findings",))
+                      for p in ("antenatal", "infant", "continuum")}
+    findings = {p: f["findings"] for p, f in findings_files.items()}
+    ante = findings_files["antenatal"]
+    for key in ("calibration_clipped_share", "coherence_redrawn_share", "comparator_dose_mg",
+                "adherence_among_reached"):
+        notes[key] = float(ante.get(key, float("nan")))
+    notes["effect_fraction_low_adherence"] = float(
+        parameters.loc[parameters["parameter"] == "effect_fraction_low_adherence", "value"].iloc[0]) \
+        if (parameters["parameter"] == "effect_fraction_low_adherence").any() else float("nan")
+    notes["data_warnings"] = data_warnings(notes)
     notes["evpi_population_scale"] = scale
     notes["evpi_population_at_threshold"] = best["evpi"] * scale  # exact at the threshold, not interpolated
     notes["budget_strategy"] = budget_totals_file.get("strategy", "")
