@@ -109,7 +109,7 @@ def design(columns: Sequence[np.ndarray], knots: int | None = None, interactions
     elif interactions and len(mains) > 3:
         for i, j in combinations(range(len(mains)), 2):
             parts.append(mains[i][:, :1] * mains[j][:, :1])
-            penalty.append(np.zeros(1))
+            penalty.append(np.full(1, 2.0))  # many products of a large group: penalised as interactions
     return np.hstack(parts), np.concatenate(penalty)
 
 
