@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 KNOTS = 8  # knots per input for the main (one-input) terms
 INTERACTION_KNOTS = 4  # knots per input inside tensor products
@@ -113,8 +114,23 @@ def design(columns: Sequence[np.ndarray], knots: int | None = None, interactions
     return np.hstack(parts), np.concatenate(penalty)
 
 
+def one_blas_thread() -> threadpool_limits:
+    """A context in which BLAS and LAPACK use one thread. Multi-threaded OpenBLAS splits long dot
+    products (``X'X`` over 10,000 draws) and large factorisations (more than about 90 columns)
+    differently for different thread counts, changing the last bits of the result; a batch must
+    give the same numbers on a 2-core laptop and on a Dask worker limited to one thread."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def fit(columns: Sequence[np.ndarray], y: np.ndarray, knots: int | None = None, interactions: bool = True,
         penalised: bool = True) -> Fit:
+    """See :func:`_fit`; runs with one BLAS thread (:func:`one_blas_thread`)."""
+    with one_blas_thread():
+        return _fit(columns, y, knots, interactions, penalised)
+
+
+def _fit(columns: Sequence[np.ndarray], y: np.ndarray, knots: int | None, interactions: bool,
+         penalised: bool) -> Fit:
     """Regress each column of ``y`` ``(n, m)`` on ``columns`` (each ``(n,)``) by penalised least
     squares, the penalties (one for the main terms, one for the tensor products) chosen by GCV for
     each response column; plain least squares with ``penalised=False``. The intercept is never

@@ -105,11 +105,13 @@ def evsi_importance(study: Study, params: Mapping[str, np.ndarray], cost: np.nda
     grid = np.asarray(grid, dtype=float)
     data = studies.simulate(study, params, [n], seed)[0]
     rows = np.arange(min(outer, cost.shape[0]))
-    ll = studies.log_likelihood(study, params, data, rows)
+    with metamodel.one_blas_thread():
+        ll = studies.log_likelihood(study, params, data, rows)
     w = np.exp(ll - ll.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     ess = 1.0 / (w * w).sum(axis=1)
-    post = w @ metamodel.incremental(cost, dalys, reference)  # posterior means, (outer, 2 (S - 1))
+    with metamodel.one_blas_thread():  # same bits whatever the number of threads
+        post = w @ metamodel.incremental(cost, dalys, reference)  # posterior means, (outer, 2 (S - 1))
     return pd.DataFrame({"evsi": metamodel.value_of_fit(post, grid),
                          "se": metamodel.value_standard_error(post, grid),
                          "ess_median": float(np.median(ess))}, index=pd.Index(grid, name="threshold"))
