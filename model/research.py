@@ -79,7 +79,8 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
     * ``horizons``: the best size and its ENBS at the decision threshold for decision horizons of
       5 to 20 years (a study reporting in year 4 informs one year of a 5-year horizon);
     * ``checks``: the largest excess of EVSI over EVPPI and of EVPPI over EVPI over all sizes and
-      thresholds (estimates: small positive values are Monte Carlo noise).
+      thresholds (estimates: small positive values are Monte Carlo noise), and the share of EVSI
+      estimates above their EVPPI, which are valued at the EVPPI (EVSI <= EVPPI holds exactly).
     """
     from model.analysis import MODELS
 
@@ -102,9 +103,11 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
     at = int(np.flatnonzero(grid == lam)[0])
     long_rows, optimal_rows, summary_rows, check_rows, horizon_rows = [], [], [], [], []
     for name, study in designs_.items():
-        per = voi.evsi(study, params, cost, dalys, grid, seed=seed)
-        se = pd.DataFrame(per.attrs["se"], index=grid).T
+        raw = voi.evsi(study, params, cost, dalys, grid, seed=seed)
+        se = pd.DataFrame(raw.attrs["se"], index=grid).T
         evppi = U.evppi(params, cost, dalys, grid, {name: study.parameters}, clip=False)
+        # EVSI <= EVPPI holds exactly; where the two estimates cross (noise), value the study at its ceiling
+        per = raw.clip(upper=evppi.iloc[0], axis=1)
         pop = voi.horizon_population(annual, horizon_years, rate, study.years_to_report)
         pop_rollout = voi.rollout_population(annual, rollout, rate, study.years_to_report)
         enbs, enbs_rollout = voi.enbs(per, study, pop), voi.enbs(per, study, pop_rollout)
@@ -145,7 +148,8 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
             horizon_rows.append({"study": name, "horizon_years": years, "n_optimal": int(h["n_optimal"]),
                                  "n_best": int(h["n_best"]), "enbs_max": float(h["enbs_max"]), "fund": bool(h["fund"])})
         check_rows.append({"study": name,
-                           "max_evsi_minus_evppi": float((per.to_numpy() - evppi.to_numpy()).max()),
+                           "max_evsi_minus_evppi": float((raw.to_numpy() - evppi.to_numpy()).max()),
+                           "share_evsi_capped": float((raw.to_numpy() > evppi.to_numpy()).mean()),
                            "max_evppi_minus_evpi": float((evppi.to_numpy()[0] - evpi.to_numpy()).max()),
                            "evpi_max": float(evpi.max())})
     frames = {"summary": pd.DataFrame(summary_rows), "evsi": pd.concat(long_rows, ignore_index=True),

@@ -75,10 +75,18 @@ def evsi(study: Study, params: Mapping[str, np.ndarray], cost: np.ndarray, dalys
     ``params`` are the PSA draws (shape ``(draws,)`` each) behind ``cost`` and ``dalys``
     ``(draws, strategies)``. ``attrs["se"]`` holds the Monte Carlo standard error of each row
     (outer sample only, :func:`model.metamodel.value_standard_error`), ``attrs["r2"]`` the fits'
-    R^2 (:func:`evsi_from_statistics`)."""
+    R^2 (:func:`evsi_from_statistics`). A study whose every input is fixed in the PSA (known, as
+    adherence from a recent national survey) is worth exactly 0: its data cannot inform anything
+    uncertain, and a regression on noise would only find noise."""
     _check_draws(params, cost, dalys, study)
     grid = np.asarray(grid, dtype=float)
     rows, se, r2 = {}, {}, {}
+    if all(np.ptp(np.asarray(params[p], dtype=float)) == 0 for p in study.parameters):
+        # the study measures only known (fixed) inputs: its data are noise, whatever a regression finds
+        sizes = study.sample_sizes if sample_sizes is None else sample_sizes
+        out = pd.DataFrame(0.0, index=pd.Index(sorted(sizes), name="n"), columns=pd.Index(grid, name="threshold"))
+        out.attrs.update(se={n: [0.0] * grid.size for n in out.index}, r2={}, study=study.name)
+        return out
     for data in studies.simulate(study, params, sample_sizes, seed):
         value, err, fit_r2 = evsi_from_statistics(studies.summaries(study, data), cost, dalys, grid, reference,
                                                   knots)

@@ -65,3 +65,12 @@ def test_unknown_study_and_bad_model_are_errors():
         research.run(ps, draws=50, designs=["no-such-study"])
     with pytest.raises(ValueError, match="inform another model"):
         research.run(ps, draws=50, designs=["mms-trial"], model="antenatal")
+
+
+def test_evsi_is_valued_at_most_at_its_ceiling(bgd):
+    _, r = bgd
+    s = r.frames["summary"]
+    assert (s["evsi"] <= s["evppi"] + 1e-12).all()
+    evsi = r.frames["evsi"]
+    assert (evsi["enbs"] <= evsi["evsi_population"] - evsi["study_cost"] + 1e-6).all()
+    assert set(r.frames["checks"].columns) >= {"max_evsi_minus_evppi", "share_evsi_capped"}

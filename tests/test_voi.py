@@ -238,3 +238,16 @@ def test_enbs_and_optimal_sample_size_by_hand():
     assert best.loc[100.0, "n_optimal"] == 20 and best.loc[100.0, "enbs_max"] == 300 and best.loc[100.0, "fund"]
     assert best.loc[0.0, "n_optimal"] == 0 and not best.loc[0.0, "fund"]  # nothing worth paying for
     assert best.loc[0.0, "n_best"] == 10 and best.loc[0.0, "enbs_max"] == -1100
+
+
+def test_a_study_of_known_inputs_is_worth_nothing():
+    """In BGD adherence is a fixed input (DHS 2022): survey data are pure noise for the decision. A
+    regression on that noise finds spurious value with few draws; the EVSI is exactly 0."""
+    ps = P.load("BGD", "base")
+    params, cost, dalys = U.psa(ps, U.evaluator(continuum, ps.settings), 60, 11, names=continuum.REQUIRED)
+    survey = studies.load("adherence-survey", ps)
+    assert np.ptp(params["ifa_adherence_90d"]) == 0
+    grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, 41)
+    assert (voi.evsi(survey, params, cost, dalys, grid).to_numpy() == 0).all()
+    noise = studies.summaries(survey, studies.simulate(survey, params, [100], seed=1)[0])
+    assert voi.evsi_from_statistics(noise, cost, dalys, grid)[0].max() > 0  # what the guard prevents
