@@ -141,6 +141,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
                     threshold=float(threshold), thresholds=lam, frames=frames,
                     notes={"draws": draws, "seed": seed, "evpi_population_per_year": population,
                            "evpi_horizon_years": horizon_years, "evppi_clipped": at.attrs.get("clipped", []),
+                           "evppi_clipped_share": frames["evppi_grid"].attrs.get("clipped_share"),
                            "threshold_grid_max": float(grid[-1])})
 
 

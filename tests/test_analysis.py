@@ -29,6 +29,8 @@ def test_value_of_information_is_consistent(result):
         if label in at.index and inside:
             assert at[label] >= max(at[m] for m in inside) - 0.02 * max(at.max(), 1e-9)
     assert (f["evpi"]["evpi_population"] >= evpi).all()
+    # estimates above the EVPI are clipped; how many is reported, and must be few (a poor fit otherwise)
+    assert result.notes["evppi_clipped_share"] < 0.01
 
 
 def test_acceptability_and_frontier(result):
