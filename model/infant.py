@@ -176,6 +176,37 @@ def _end_mami(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
+STUDY_INPUTS = ("hr_death_mami", "mami_treatment_weeks", "p_recovered_mami", "p_referral_mami", "hr_death_inpatient",
+                "los_inpatient_days", "p_default_inpatient", "p_recovered_inpatient_discharge",
+                *natural_history.KEYS)  # what the episode shares depend on
+STUDY_QUANTITIES = ("mami_episode_death", "mami_episode_default", "mami_episode_referral", "mami_episode_recovery",
+                    "inpatient_episode_death", "inpatient_episode_default", "inpatient_episode_recovery")
+
+
+def study_quantities(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What a study of moderate-risk infants in care would observe, per draw: the share of MAMI's
+    active phase ending in death, default, referral (admitted or not) and recovery, and of an
+    inpatient stay ending in death, default and recovery at discharge (the competing rates of
+    :func:`rates` turned into episode shares, ignoring the end of MAMI at 6 months)."""
+    p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    h = natural_history.hazards(p, strict=False)
+    mu = h["mu_at_risk"][..., RISKS.index("moderate")]
+    death = mu * p["hr_death_mami"]
+    active = 1.0 / p["mami_treatment_weeks"]
+    rec_share, ref_share = _capped(p["p_recovered_mami"], p["p_referral_mami"])
+    total = death + active
+    leave = 7.0 / p["los_inpatient_days"]
+    death_in = np.minimum(mu * p["hr_death_inpatient"], leave) / leave
+    return {
+        "mami_episode_death": death / total, "mami_episode_recovery": active * rec_share / total,
+        "mami_episode_referral": active * ref_share / total,
+        "mami_episode_default": active * (1 - rec_share - ref_share) / total,
+        "inpatient_episode_death": death_in, "inpatient_episode_default": (1 - death_in) * p["p_default_inpatient"],
+        "inpatient_episode_recovery": (1 - death_in) * (1 - p["p_default_inpatient"])
+        * p["p_recovered_inpatient_discharge"],
+    }
+
+
 def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
     """Starting states, shape ``(*samples, 2 risks, 3 strategies, K)``."""
     u_in, u_mami = np.asarray(p["uptake_inpatient"], float), np.asarray(p["uptake_mami"], float)

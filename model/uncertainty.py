@@ -16,21 +16,21 @@ Net benefit is monetary: ``NMB = threshold x (-DALYs) - cost``, so strategies av
   being cost-effective: not the upper envelope of the CEACs), :func:`expected_loss`,
   :func:`evpi`, :func:`population_evpi`.
 * :func:`evppi`: Strong, Oakley & Brennan (2014) nonparametric regression of each strategy's
-  incremental net benefit on the inputs of interest, using the PSA sample only. The regression is
-  least squares on a natural-cubic-spline basis of each input's ranks (tensor products for groups
-  of up to three inputs, additive splines plus pairwise products beyond). Cost and DALY increments
-  are regressed once each; net benefit is linear in the threshold, so a whole threshold grid
-  costs nothing more.
+  incremental net benefit on the inputs of interest, using the PSA sample only. The regression
+  (:mod:`model.metamodel`) is a penalised regression spline on each input's original scale (a
+  spline per input, plus tensor products for groups of up to three inputs and pairwise products
+  of the linear terms beyond), smoothing chosen by GCV. Cost and DALY increments are regressed once each; net benefit
+  is linear in the threshold, so a whole threshold grid costs nothing more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
+from model import metamodel
 from model.parameters import ParameterSet
 
 Evaluator = Callable[[Mapping[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
@@ -218,77 +218,45 @@ def population_evpi(per_decision: pd.Series | np.ndarray, annual_population: flo
 
 
 # ------------------------------------------------------------------------------ EVPPI
-def _spline_basis(x: np.ndarray, knots: int) -> np.ndarray:
-    """Natural cubic regression spline basis (truncated-power form, Hastie et al. 2009 eq 5.4-5.5)
-    of ``x`` on its rank scale, with ``knots`` knots at quantiles: ``knots - 1`` columns."""
-    u = (np.argsort(np.argsort(x, kind="stable"), kind="stable") + 0.5) / x.size
-    k = np.quantile(u, np.linspace(0.05, 0.95, knots))
-
-    def d(j: int) -> np.ndarray:
-        return (np.maximum(u - k[j], 0) ** 3 - np.maximum(u - k[-1], 0) ** 3) / (k[-1] - k[j])
-
-    cols = [u] + [d(j) - d(knots - 2) for j in range(knots - 2)]
-    b = np.column_stack(cols)
-    return (b - b.mean(axis=0)) / np.where(b.std(axis=0) > 0, b.std(axis=0), 1.0)
-
-
-def _design(columns: Sequence[np.ndarray], knots: int) -> np.ndarray:
-    bases = [_spline_basis(c, knots) for c in columns]
-    parts = [np.ones((columns[0].size, 1)), *bases]
-    if 1 < len(bases) <= 3:
-        for i, j in combinations(range(len(bases)), 2):
-            parts.append(np.einsum("ni,nj->nij", bases[i], bases[j]).reshape(columns[0].size, -1))
-        if len(bases) == 3:
-            parts.append(np.einsum("ni,nj,nk->nijk", *bases).reshape(columns[0].size, -1))
-    elif len(bases) > 3:
-        lin = [b[:, :1] for b in bases]
-        for i, j in combinations(range(len(lin)), 2):
-            parts.append(lin[i] * lin[j])
-    return np.hstack(parts)
-
-
 def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float],
-          inputs: Mapping[str, Sequence[str]], reference: int = 0, knots: int = 5) -> pd.DataFrame:
+          inputs: Mapping[str, Sequence[str]], reference: int = 0, knots: int | None = None,
+          clip: bool = True) -> pd.DataFrame:
     """EVPPI per input set (rows: ``inputs`` names, each a list of parameter names) and threshold
     (columns), from the PSA sample by regression (Strong, Oakley & Brennan 2014)::
 
         EVPPI = mean_i max_d g_d(phi_i) - max_d mean_i g_d(phi_i)
 
-    with ``g_d`` the fitted incremental net benefit of strategy ``d`` against ``reference``.
-    Inputs with no variation (fixed) contribute nothing and get EVPPI 0. Regression error can push
-    an estimate a little outside [0, EVPI]: estimates are clipped to that range and the frame's
-    ``attrs["clipped"]`` lists (input set, threshold, raw value) for every clip, so a check can
-    tell a rounding-size clip from a bad fit.
+    with ``g_d`` the fitted incremental net benefit of strategy ``d`` against ``reference``
+    (:mod:`model.metamodel`: penalised regression splines, GCV). Inputs with no variation (fixed)
+    contribute nothing and get EVPPI 0. The estimate is never negative; regression error can push
+    it above the EVPI of the same sample. With ``clip`` (default) such estimates are set to the
+    EVPI. Either way the frame's ``attrs`` hold ``clipped`` (input set, threshold, raw value) for
+    every estimate above the EVPI, ``clipped_share`` (their share of all estimates: a large share
+    means a poor fit) and ``r2`` (the fit's R^2 per input set, one per response column of
+    :func:`model.metamodel.incremental`), so a check can tell a rounding-size clip from a bad fit.
     """
     grid = np.asarray(grid, dtype=float)
-    d_cost = cost - cost[:, [reference]]
-    d_eff = dalys[:, [reference]] - dalys
-    others = [j for j in range(cost.shape[1]) if j != reference]
-    y = np.hstack([d_cost[:, others], d_eff[:, others]])  # (n, 2(S-1))
-    rows = {}
+    y = metamodel.incremental(cost, dalys, reference)
+    rows, r2 = {}, {}
     for label, members in inputs.items():
         cols = [np.asarray(params[m], dtype=float) for m in members]
         cols = [c for c in cols if np.ptp(c) > 0]
         if not cols:
             rows[label] = np.zeros(grid.size)
+            r2[label] = np.zeros(y.shape[1])
             continue
-        x = _design(cols, knots)
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        fit = x @ coef
-        s = len(others)
-        g_cost, g_eff = fit[:, :s], fit[:, s:]
-        g = grid[None, None, :] * g_eff[..., None] - g_cost[..., None]  # (n, S-1, L)
-        g = np.concatenate([np.zeros((g.shape[0], 1, grid.size)), g], axis=1)  # reference: 0
-        rows[label] = g.max(axis=1).mean(axis=0) - np.maximum(g.mean(axis=0).max(axis=0), 0.0)
+        f = metamodel.fit(cols, y, knots)
+        rows[label] = metamodel.value_of_fit(f.values, grid)
+        r2[label] = f.r2
     total = evpi(cost, dalys, grid).to_numpy()
+    raw = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T
     clipped = []
-    for label, raw in rows.items():
-        tol = 1e-9 * np.maximum(1.0, np.abs(total))  # ignore rounding-size excursions
-        bad = (raw < -tol) | (raw > total + tol)
-        clipped += [(label, float(grid[i]), float(raw[i])) for i in np.flatnonzero(bad)]
-        rows[label] = np.clip(raw, 0.0, total)
-    out = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T
-    out.attrs["clipped"] = clipped
+    tol = 1e-9 * np.maximum(1.0, np.abs(total))  # ignore rounding-size excursions
+    for label, values in rows.items():
+        clipped += [(label, float(grid[i]), float(values[i])) for i in np.flatnonzero(values > total + tol)]
+    out = raw.clip(upper=pd.Series(total, index=raw.columns), axis=1) if clip else raw.copy()
+    out.attrs.update(clipped=clipped, clipped_share=len(clipped) / max(raw.size, 1),
+                     r2={label: [float(v) for v in values] for label, values in r2.items()})
     return out
 
 
