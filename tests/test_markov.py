@@ -8,22 +8,58 @@ import pytest
 from model import markov as M
 
 
-def oracle(initial, transitions, n_cycles, state_rewards, transition_rewards, weights, discount, cycle_years):
-    """Slow reference: one sample, one strategy, plain Python loops."""
+def within_cycle_weights(method, n):
+    """Correction weights on trace points 0..n, written out from their definitions (not taken
+    from the engine)."""
+    third = 1.0 / 3.0
+    if method == "none":
+        return [1.0] * (n + 1)
+    if method == "half-cycle":
+        return [0.5] + [1.0] * (n - 1) + [0.5]
+    if method == "simpson":  # textbook: 1, 4, 2, 4, ..., 4, 1 (over 3)
+        return [third] + [4 * third if t % 2 == 1 else 2 * third for t in range(1, n)] + [third]
+    if method == "beginning":
+        return [1.0] * n + [0.0]
+    if method == "end":
+        return [0.0] + [1.0] * n
+    raise ValueError(method)
+
+
+def oracle(initial, transitions, n_cycles, *, state, transition, entry, instant, reward_weights, weights,
+           discount, cycle_years, entry_paid_at_cycle_start=False):
+    """Slow reference for one sample and one strategy, in plain Python floats and lists.
+
+    Rewards are functions of the cycle returning this sample's values. State rewards count on trace
+    point t (weight ``weights[t]``, discounted t cycles); instant rewards likewise with weight 1;
+    transition and entry rewards are paid on the flows of cycle t, discounted to its end (t + 1
+    cycles); ``reward_weights[name][t]`` multiplies each contribution. ``entry_paid_at_cycle_start``
+    discounts entry rewards to the start of the cycle instead (a deliberately wrong variant, used
+    only to show the comparison can tell the two apart)."""
     k = len(initial)
     m = [float(x) for x in initial]
-    totals = dict.fromkeys([*state_rewards, *transition_rewards], 0.0)
+    totals = dict.fromkeys([*state, *transition, *entry, *instant], 0.0)
+
+    def factor(name, t, cycles):
+        weight = reward_weights[name][t] if name in reward_weights else 1.0
+        return weight * (1.0 + discount.get(name, 0.0)) ** (-cycles * cycle_years)
+
     for t in range(n_cycles + 1):
-        for name, r in state_rewards.items():
-            d = (1 + discount.get(name, 0.0)) ** (-t * cycle_years)
-            totals[name] += weights[t] * d * sum(m[i] * r[i] for i in range(k))
+        for name, r in state.items():
+            totals[name] += weights[t] * factor(name, t, t) * sum(m[i] * r(t)[i] for i in range(k))
+        for name, r in instant.items():
+            totals[name] += factor(name, t, t) * sum(m[i] * r(t)[i] for i in range(k))
         if t == n_cycles:
             break
         p = transitions(t)
-        for name, r in transition_rewards.items():
-            d = (1 + discount.get(name, 0.0)) ** (-(t + 1) * cycle_years)
-            totals[name] += d * sum(m[i] * p[i][j] * r[i][j] for i in range(k) for j in range(k))
-        m = [sum(m[i] * p[i][j] for i in range(k)) for j in range(k)]
+        flow = [[m[i] * p[i][j] for j in range(k)] for i in range(k)]
+        for name, r in transition.items():
+            totals[name] += factor(name, t, t + 1) * sum(flow[i][j] * r(t)[i][j]
+                                                        for i in range(k) for j in range(k))
+        for name, r in entry.items():
+            when = t if entry_paid_at_cycle_start else t + 1
+            totals[name] += factor(name, t, when) * sum(flow[i][j] * r(t)[j]
+                                                       for i in range(k) for j in range(k) if i != j)
+        m = [sum(flow[i][j] for i in range(k)) for j in range(k)]
     return totals, m
 
 
@@ -38,31 +74,86 @@ def random_model(rng, n, s, k):
     return p, init, cost, enter
 
 
-@pytest.mark.parametrize("correction", ["none", "half-cycle", "simpson", "beginning", "end"])
-def test_vectorised_engine_matches_the_per_sample_oracle(correction):
-    rng = np.random.default_rng(0)
-    n, s, k, cycles = 30, 2, 4, 12
-    p, init, cost, enter = random_model(rng, n, s, k)
+def _every_reward_kind(rng, n, s, k, cycles):
+    """A time-varying model with every reward kind, reward weights and per-reward discounting."""
+    p, init, cost, move = random_model(rng, n, s, k)
     growth = 1 + 0.01 * np.arange(cycles)  # time-varying: scale off-diagonals a little each cycle
 
-    def trans(t, p=p):
-        q = p.copy()
-        off = q * (1 - np.eye(k))
-        q = off * (1 / growth[t]) + np.eye(k) * 0
+    def trans(t):
+        q = p * (1 - np.eye(k)) / growth[t]
         q[..., np.arange(k), np.arange(k)] = 1 - q.sum(-1)
         return q
 
-    res = M.simulate(init, trans, cycles, state_rewards={"cost": cost}, transition_rewards={"entry": enter},
-                     correction=correction, discount={"cost": 0.035, "entry": 0.035}, cycle_years=0.5)
-    w = M.correction_weights(correction, cycles)
+    utility = rng.uniform(0.3, 1.0, size=(s, k))  # broadcasts over samples
+    admit = rng.uniform(0, 80, size=(n, s, k))
+    terminal = rng.uniform(0, 10, size=(n, s, k))
+    rewards = {
+        "state": {"cost": cost, "qaly": lambda t: utility * (1 - 0.02 * t)},
+        "transition": {"move": move},
+        "entry": {"admit": lambda t: admit * (1 + 0.1 * t)},
+        "instant": {"terminal": lambda t: terminal * (t % 3 == 0)},
+    }
+    weights = {  # reward weights with different broadcasting shapes
+        "cost": rng.uniform(0.5, 1.5, size=(cycles + 1, n, 1)),
+        "move": rng.uniform(0.5, 1.5, size=(cycles + 1, n, s)),
+        "admit": rng.uniform(0.5, 1.5, size=cycles + 1),
+        "terminal": rng.uniform(0.5, 1.5, size=(cycles + 1, 1, s)),
+    }
+    rates = {"cost": rng.uniform(0.0, 0.06, size=(n, 1)), "qaly": 0.015, "move": 0.02, "admit": 0.05,
+             "terminal": 0.035}
+    return init, trans, rewards, weights, rates
+
+
+def _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, cycle_years, **kw):
+    """The oracle for sample ``i``, strategy ``j``: each input broadcast and sliced by hand."""
+    def values(x, matrix=False):
+        def at(t):
+            v = np.asarray(x(t) if callable(x) else x, dtype=float)
+            lead = v.shape[: v.ndim - (2 if matrix else 1)]
+            v = v.reshape((1,) * (2 - len(lead)) + v.shape) if len(lead) < 2 else v
+            return v[i if v.shape[0] > 1 else 0, j if v.shape[1] > 1 else 0].tolist()
+        return at
+
+    rw = {name: np.broadcast_to(w.reshape(w.shape + (1,) * (3 - w.ndim)), (cycles + 1,) + init.shape[:2])[:, i, j]
+          for name, w in weights.items()}
+    rate = {name: float(np.broadcast_to(r, init.shape[:2])[i, j]) for name, r in rates.items()}
+    return oracle(init[i, j].tolist(), lambda t: trans(t)[i, j].tolist(), cycles,
+                  state={k: values(v) for k, v in rewards["state"].items()},
+                  transition={k: values(v, matrix=True) for k, v in rewards["transition"].items()},
+                  entry={k: values(v) for k, v in rewards["entry"].items()},
+                  instant={k: values(v) for k, v in rewards["instant"].items()},
+                  reward_weights=rw, weights=within_cycle_weights(correction, cycles), discount=rate,
+                  cycle_years=cycle_years, **kw)
+
+
+@pytest.mark.parametrize("correction", ["none", "half-cycle", "simpson", "beginning", "end"])
+def test_vectorised_engine_matches_the_per_sample_oracle(correction):
+    """Every reward kind (state, instant, transition, entry), reward weights of several shapes,
+    per-reward and per-sample discount rates, time-varying matrices and rewards."""
+    rng = np.random.default_rng(0)
+    n, s, k, cycles, cycle_years = 6, 2, 4, 12, 0.5
+    init, trans, rewards, weights, rates = _every_reward_kind(rng, n, s, k, cycles)
+    res = M.simulate(init, trans, cycles, state_rewards=rewards["state"],
+                     transition_rewards=rewards["transition"], entry_rewards=rewards["entry"],
+                     instant_rewards=rewards["instant"], reward_weights=weights, correction=correction,
+                     discount=rates, cycle_years=cycle_years)
     for i in range(n):
         for j in range(s):
-            exp, final = oracle(init[i, j], lambda t, i=i, j=j: trans(t)[i, j].tolist(), cycles,
-                                {"cost": cost[i, j]}, {"entry": enter[i, j].tolist()}, w,
-                                {"cost": 0.035, "entry": 0.035}, 0.5)
-            assert res.totals["cost"][i, j] == pytest.approx(exp["cost"], rel=1e-12)
-            assert res.totals["entry"][i, j] == pytest.approx(exp["entry"], rel=1e-12)
+            exp, final = _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, cycle_years)
+            for name, value in exp.items():
+                assert res.totals[name][i, j] == pytest.approx(value, rel=1e-12), name
             np.testing.assert_allclose(res.final[i, j], final, rtol=1e-12)
+
+
+def test_the_oracle_comparison_can_tell_when_entry_rewards_are_discounted():
+    """The comparison above has power: discounting entry rewards to the start of their cycle instead
+    of its end moves the total by far more than the tolerance (so that bug cannot pass)."""
+    rng = np.random.default_rng(0)
+    init, trans, rewards, weights, rates = _every_reward_kind(rng, 6, 2, 4, 12)
+    right, _ = _oracle_for(0, 0, init, trans, rewards, weights, rates, "half-cycle", 12, 0.5)
+    wrong, _ = _oracle_for(0, 0, init, trans, rewards, weights, rates, "half-cycle", 12, 0.5,
+                           entry_paid_at_cycle_start=True)
+    assert wrong["admit"] / right["admit"] - 1 == pytest.approx(1.05 ** 0.5 - 1, rel=1e-9)
 
 
 def test_cohort_mass_is_conserved_every_cycle():
@@ -108,8 +199,6 @@ def test_discounting_of_a_constant_reward():
 def test_simpson_and_half_cycle_weights():
     np.testing.assert_allclose(M.correction_weights("half-cycle", 4), [0.5, 1, 1, 1, 0.5])
     np.testing.assert_allclose(M.correction_weights("simpson", 4), np.array([1, 4, 2, 4, 1]) / 3)
-    with pytest.raises(M.MarkovError, match="even number of cycles"):
-        M.correction_weights("simpson", 3)
     with pytest.raises(M.MarkovError, match="unknown within-cycle correction 'trapeze'"):
         M.correction_weights("trapeze", 3)
     with pytest.raises(M.MarkovError, match="need 4 entries"):
