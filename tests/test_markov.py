@@ -18,6 +18,8 @@ def within_cycle_weights(method, n):
         return [0.5] + [1.0] * (n - 1) + [0.5]
     if method == "simpson":  # textbook: 1, 4, 2, 4, ..., 4, 1 (over 3)
         return [third] + [4 * third if t % 2 == 1 else 2 * third for t in range(1, n)] + [third]
+    if method == "simpson-darth":  # darthtools::gen_wcc: 1, 2, 4, 2, ..., 1 (over 3)
+        return [third] + [2 * third if t % 2 == 1 else 4 * third for t in range(1, n)] + [third]
     if method == "beginning":
         return [1.0] * n + [0.0]
     if method == "end":
@@ -126,7 +128,7 @@ def _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, 
                   cycle_years=cycle_years, **kw)
 
 
-@pytest.mark.parametrize("correction", ["none", "half-cycle", "simpson", "beginning", "end"])
+@pytest.mark.parametrize("correction", ["none", "half-cycle", "simpson", "simpson-darth", "beginning", "end"])
 def test_vectorised_engine_matches_the_per_sample_oracle(correction):
     """Every reward kind (state, instant, transition, entry), reward weights of several shapes,
     per-reward and per-sample discount rates, time-varying matrices and rewards."""
@@ -140,6 +142,33 @@ def test_vectorised_engine_matches_the_per_sample_oracle(correction):
     for i in range(n):
         for j in range(s):
             exp, final = _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, cycle_years)
+            for name, value in exp.items():
+                assert res.totals[name][i, j] == pytest.approx(value, rel=1e-12), name
+            np.testing.assert_allclose(res.final[i, j], final, rtol=1e-12)
+
+
+def test_engine_matches_the_oracle_when_inputs_have_different_leading_axes():
+    """One starting vector for every sample ``(S, K)``, one matrix shared by the strategies
+    ``(n, 1, K, K)``, rewards without a sample axis: every kind broadcasts like numpy."""
+    rng = np.random.default_rng(5)
+    n, s, k, cycles = 5, 3, 4, 9
+    p, _, _, _ = random_model(rng, n, 1, k)
+    init = rng.dirichlet(np.ones(k), size=s)
+    cost, admit = rng.uniform(0, 100, size=k), rng.uniform(0, 50, size=(s, k))
+    move, terminal = rng.uniform(0, 20, size=(k, k)), rng.uniform(0, 5, size=(n, 1, k))
+    res = M.simulate(init, p, cycles, state_rewards={"cost": cost}, entry_rewards={"admit": admit},
+                     transition_rewards={"move": move}, instant_rewards={"terminal": terminal},
+                     correction="half-cycle", discount={"cost": 0.03, "admit": 0.04, "move": 0.05})
+    full = np.broadcast_to(init, (n, s, k))
+    rewards = {"state": {"cost": np.broadcast_to(cost, (n, s, k))},
+               "entry": {"admit": np.broadcast_to(admit, (n, s, k))},
+               "transition": {"move": np.broadcast_to(move, (n, s, k, k))},
+               "instant": {"terminal": np.broadcast_to(terminal, (n, s, k))}}
+    trans = lambda t: np.broadcast_to(p, (n, s, k, k))  # noqa: E731
+    rates = {"cost": 0.03, "admit": 0.04, "move": 0.05}
+    for i in range(n):
+        for j in range(s):
+            exp, final = _oracle_for(i, j, full, trans, rewards, {}, rates, "half-cycle", cycles, 1.0)
             for name, value in exp.items():
                 assert res.totals[name][i, j] == pytest.approx(value, rel=1e-12), name
             np.testing.assert_allclose(res.final[i, j], final, rtol=1e-12)
@@ -203,6 +232,93 @@ def test_simpson_and_half_cycle_weights():
         M.correction_weights("trapeze", 3)
     with pytest.raises(M.MarkovError, match="need 4 entries"):
         M.correction_weights([1, 1], 3)
+
+
+def test_darth_simpson_weights_for_75_cycles():
+    """The DARTH tutorial's vector for its 75-cycle Sick-Sicker model (darthtools::gen_wcc(75,
+    "Simpson1/3"); Alarid-Escudero et al. 2023, MDM 43(1):3-20, section "Within-cycle correction":
+    1/3 on the first and last entries, then 2/3 and 4/3 alternately from the second), written out
+    the way the R code builds it: entries 1..76 get 2/3 when even and 4/3 when odd (1-based)."""
+    r_index = np.arange(1, 77)
+    expected = np.where(r_index % 2 == 0, 2 / 3, 4 / 3)
+    expected[0] = expected[75] = 1 / 3
+    w = M.correction_weights("simpson-darth", 75)
+    np.testing.assert_array_equal(w, expected)
+    np.testing.assert_allclose(w[:6], [1 / 3, 2 / 3, 4 / 3, 2 / 3, 4 / 3, 2 / 3])
+    np.testing.assert_allclose(w[-3:], [2 / 3, 4 / 3, 1 / 3])  # entry 74 (1-based 75) is odd: 4/3
+    assert w.sum() == pytest.approx(224 / 3)  # 1/3 + 37 x 2/3 + 37 x 4/3 + 1/3: not 75 (odd n)
+    np.testing.assert_allclose(M.correction_weights("simpson-darth", 4), np.array([1, 2, 4, 2, 1]) / 3)
+
+
+def test_correction_errors_say_what_is_accepted():
+    with pytest.raises(M.MarkovError, match=r"unknown within-cycle correction 'weights': expected one of "
+                       r"'none', 'half-cycle', 'simpson', 'simpson-darth', 'beginning', 'end'; an array of "
+                       r"n_cycles \+ 1 = 76 weights \(one per trace point 0 \.\. 75\) is accepted as well"):
+        M.correction_weights("weights", 75)
+    with pytest.raises(M.MarkovError, match=r"even number of cycles \(got 75\); use 'simpson-darth'.*"
+                       r"an array of n_cycles \+ 1 = 76 weights"):
+        M.correction_weights("simpson", 75)
+    with pytest.raises(M.MarkovError, match=r"need 76 entries on axis 0 \(one per trace point 0 \.\. 75\), got 75"):
+        M.simulate(np.array([[1.0, 0.0]]), np.eye(2)[None], 75, correction=np.ones(75))
+    with pytest.raises(M.MarkovError, match="got a scalar"):
+        M.correction_weights(0.5, 3)
+
+
+# ------------------------------------------------------ every name-keyed argument is checked
+def _two_state(**kw):
+    p = np.array([[[0.9, 0.1], [0.0, 1.0]]])
+    rewards = {"state_rewards": {"cost": np.array([[10.0, 0.0]]), "life_years": np.array([[1.0, 0.0]])}}
+    return M.simulate(np.array([[1.0, 0.0]]), p, 5, **{**rewards, **kw})
+
+
+def test_a_discount_for_an_unknown_reward_is_an_error():
+    # was silent: the reward 'cost' stayed undiscounted
+    with pytest.raises(M.MarkovError, match=r"discount names reward 'costs' is unknown; known: 'cost', "
+                                            r"'life_years' \(did you mean 'cost'\?\)"):
+        _two_state(discount={"costs": 0.03})
+
+
+def test_reward_weights_for_an_unknown_reward_is_an_error():
+    with pytest.raises(M.MarkovError, match=r"reward_weights names reward 'lifeyears' is unknown; known: "
+                                            r"'cost', 'life_years'"):
+        _two_state(reward_weights={"lifeyears": np.ones(6)})
+
+
+def test_a_reward_name_used_twice_is_named():
+    with pytest.raises(M.MarkovError, match="reward 'cost' is given as both a state reward and an? entry"):
+        _two_state(entry_rewards={"cost": np.array([[0.0, 5.0]])})
+
+
+def test_a_reward_of_the_wrong_shape_is_named():
+    with pytest.raises(M.MarkovError, match=r"state reward 'life_years' \(cycle 0\) has shape \(3,\)"):
+        _two_state(state_rewards={"life_years": np.ones(3)})
+    with pytest.raises(M.MarkovError, match=r"transition reward 'move' \(cycle 2\) has shape \(2,\)"):
+        _two_state(transition_rewards={"move": lambda t: np.ones((2, 2)) if t < 2 else np.ones(2)})
+
+
+def test_a_total_looked_up_by_an_unknown_name_lists_the_rewards():
+    res = _two_state()
+    with pytest.raises(KeyError, match=r"reward 'lifeyears' is unknown; known: 'cost', 'life_years'"):
+        res.totals["lifeyears"]
+    assert res.totals.get("lifeyears") is None  # still a mapping
+
+
+def test_state_and_strategy_labels_must_match_the_arrays():
+    # were silent: a label list of the wrong length mislabelled (or numbered) strategies in errors
+    with pytest.raises(M.MarkovError, match=r"3 state labels \['a', 'b', 'c'\] for 2 states"):
+        _two_state(states=["a", "b", "c"])
+    with pytest.raises(M.MarkovError, match=r"2 strategy labels \['x', 'y'\] for 1 strategies"):
+        _two_state(strategies=["x", "y"])
+    with pytest.raises(M.MarkovError, match=r"transitions \(cycle 0\) have shape \(3, 3\)"):
+        M.simulate(np.array([[1.0, 0.0]]), np.eye(3), 2)
+
+
+def test_nan_transition_probabilities_are_refused():
+    # was silent: NaN passed both the range and the row-sum checks and propagated into every total
+    p = np.array([[[np.nan, 0.1], [0.0, 1.0]]])
+    pattern = "cycle 0, strategy '0', state 'alive': probability to state 'alive' is nan"
+    with pytest.raises(M.MarkovError, match=pattern):
+        M.simulate(np.array([[1.0, 0.0]]), p, 2, states=["alive", "dead"])
 
 
 def test_checks_name_cycle_strategy_state():
