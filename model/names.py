@@ -24,16 +24,17 @@ def unknown_message(what: str, unknown: Iterable[str], known: Iterable[str]) -> 
     names = ", ".join(f"'{u}'" for u in unknown)
     listed = ", ".join(f"'{k}'" for k in known) if known else "none"
     text = f"{what} {names} {'is' if len(unknown) == 1 else 'are'} unknown; known: {listed}"
-    hints = [m for u in unknown for m in difflib.get_close_matches(u, known, n=1, cutoff=0.6)]
+    folded = {k.casefold(): k for k in known}  # 'SQ' suggests 'sq'
+    hints = [folded[m] for u in unknown for m in difflib.get_close_matches(u.casefold(), folded, n=1, cutoff=0.6)]
     if hints:
         text += f" (did you mean {', '.join(repr(h) for h in dict.fromkeys(hints))}?)"
     return text
 
 
 def unknown_names(given: Iterable[str], known: Iterable[str]) -> list[str]:
-    """The names in ``given`` that are not in ``known``, in the order given."""
+    """The names in ``given`` that are not in ``known``, in the order given, each once."""
     known = set(known)
-    return [g for g in given if g not in known]
+    return [g for g in dict.fromkeys(given) if g not in known]
 
 
 def check_names(what: str, given: Iterable[str], known: Iterable[str],
