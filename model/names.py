@@ -17,18 +17,24 @@ class UnknownNameError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
-def unknown_message(what: str, unknown: Iterable[str], known: Iterable[str]) -> str:
-    """``"<what> 'x' is unknown; known: 'a', 'b' (did you mean 'a'?)"`` for one or more names."""
-    unknown = [str(u) for u in unknown]
+def known_list(known: Iterable[str], unknown: Iterable[str] = ()) -> str:
+    """``"known: 'a', 'b' (did you mean 'a'?)"``: the known names, sorted, with the closest match
+    (ignoring case) to each unknown name."""
     known = sorted(str(k) for k in known)
-    names = ", ".join(f"'{u}'" for u in unknown)
-    listed = ", ".join(f"'{k}'" for k in known) if known else "none"
-    text = f"{what} {names} {'is' if len(unknown) == 1 else 'are'} unknown; known: {listed}"
+    text = "known: " + (", ".join(f"'{k}'" for k in known) if known else "none")
     folded = {k.casefold(): k for k in known}  # 'SQ' suggests 'sq'
-    hints = [folded[m] for u in unknown for m in difflib.get_close_matches(u.casefold(), folded, n=1, cutoff=0.6)]
+    hints = [folded[m] for u in unknown
+             for m in difflib.get_close_matches(str(u).casefold(), folded, n=1, cutoff=0.6)]
     if hints:
         text += f" (did you mean {', '.join(repr(h) for h in dict.fromkeys(hints))}?)"
     return text
+
+
+def unknown_message(what: str, unknown: Iterable[str], known: Iterable[str]) -> str:
+    """``"<what> 'x' is unknown; known: 'a', 'b' (did you mean 'a'?)"`` for one or more names."""
+    unknown = [str(u) for u in unknown]
+    names = ", ".join(f"'{u}'" for u in unknown)
+    return f"{what} {names} {'is' if len(unknown) == 1 else 'are'} unknown; {known_list(known, unknown)}"
 
 
 def unknown_names(given: Iterable[str], known: Iterable[str]) -> list[str]:
