@@ -11,7 +11,17 @@ process, to
   is compared with the fastest of them.
 
 Building the inputs is outside both timings; everything ``simulate`` does (moving inputs to its
-internal layout, checking the matrices, rewards) is inside. Each timing is the best of
+internal layout, checking the matrices, rewards) is inside.
+
+``--time-varying`` adds a variant with background mortality rising with age (an illustrative
+Gompertz slope, not the tutorial's): the matrices are then built every cycle, inside both timings
+(it is part of running such a model either way). The hand-written loop builds them draws-last;
+``simulate`` gets a function of the cycle that builds them states first, ``(K, K, n, S)``, and
+returns the public layout as a view (``np.moveaxis``), as its docstring recommends. Two more lines
+show that engine run with ``check=False`` (the matrices of a function are otherwise checked every
+cycle, which the hand-written loop never does), and a function writing the public layout entry by
+entry, which costs more in the function itself (strided writes) and in the engine (a strided pass
+per cycle). Each timing is the best of
 ``--repeat`` runs, alternating engine and loops. The results must agree to 1e-12 (relative) or the
 script stops. Peak memory is what numpy allocated during the run (tracemalloc), so it shows that
 no trace is kept. Not a test: nothing here asserts a time.
@@ -49,65 +59,104 @@ def draws(n: int, seed: int = 1) -> dict[str, np.ndarray]:
     }
 
 
-def _blocks(p: dict[str, np.ndarray]):
-    """Per strategy: the (K, K) transition entries and (K,) cost and utility entries, each an
-    array over draws (zeros left out)."""
-    p_hd, p_hs1, p_s1h = (rate_to_probability(p[k]) for k in ("r_HD", "r_HS1", "r_S1H"))
-    p_s1d = rate_to_probability(p["r_HD"] * p["hr_S1"])
-    p_s2d = rate_to_probability(p["r_HD"] * p["hr_S2"])
+def _transition_entries(p: dict[str, np.ndarray], mortality: float = 1.0):
+    """Per strategy, the non-zero (i, j) transition probabilities, each an array over draws;
+    ``mortality`` multiplies every death rate."""
+    r_hd = p["r_HD"] * mortality
+    p_hd, p_hs1, p_s1h = rate_to_probability(r_hd), rate_to_probability(p["r_HS1"]), rate_to_probability(p["r_S1H"])
+    p_s1d, p_s2d = rate_to_probability(r_hd * p["hr_S1"]), rate_to_probability(r_hd * p["hr_S2"])
+    for s, name in enumerate(STRATEGIES):
+        treat_b = name in ("Strategy B", "Strategy AB")
+        p_s1s2 = rate_to_probability(p["r_S1S2"] * (p["hr_S1S2_trtB"] if treat_b else 1.0))
+        yield s, {(0, 0): (1 - p_hd) * (1 - p_hs1), (0, 1): (1 - p_hd) * p_hs1, (0, 3): p_hd,
+                  (1, 0): (1 - p_s1d) * p_s1h, (1, 1): (1 - p_s1d) * (1 - (p_s1h + p_s1s2)),
+                  (1, 2): (1 - p_s1d) * p_s1s2, (1, 3): p_s1d,
+                  (2, 2): 1 - p_s2d, (2, 3): p_s2d, (3, 3): np.ones_like(p_hd)}
+
+
+def _reward_entries(p: dict[str, np.ndarray]):
+    """Per strategy, the non-zero cost and utility per state, each an array over draws."""
     for s, name in enumerate(STRATEGIES):
         treat_a, treat_b = name in ("Strategy A", "Strategy AB"), name in ("Strategy B", "Strategy AB")
-        p_s1s2 = rate_to_probability(p["r_S1S2"] * (p["hr_S1S2_trtB"] if treat_b else 1.0))
-        trans = {(0, 0): (1 - p_hd) * (1 - p_hs1), (0, 1): (1 - p_hd) * p_hs1, (0, 3): p_hd,
-                 (1, 0): (1 - p_s1d) * p_s1h, (1, 1): (1 - p_s1d) * (1 - (p_s1h + p_s1s2)),
-                 (1, 2): (1 - p_s1d) * p_s1s2, (1, 3): p_s1d,
-                 (2, 2): 1 - p_s2d, (2, 3): p_s2d, (3, 3): np.ones_like(p_hd)}
         extra = p["c_trtA"] * treat_a + p["c_trtB"] * treat_b
         cost = {0: p["c_H"], 1: p["c_S1"] + extra, 2: p["c_S2"] + extra}
         qaly = {0: p["u_H"], 1: p["u_trtA"] if treat_a else p["u_S1"], 2: p["u_S2"]}
-        yield s, trans, cost, qaly
+        yield s, cost, qaly
+
+
+def public_transitions(p: dict[str, np.ndarray], mortality: float = 1.0) -> np.ndarray:
+    """Transition matrices in the engine's layout (n, S, K, K)."""
+    trans = np.zeros((p["r_HD"].size, len(STRATEGIES), len(STATES), len(STATES)))
+    for s, entries in _transition_entries(p, mortality):
+        for (i, j), v in entries.items():
+            trans[:, s, i, j] = v
+    return trans
+
+
+def states_first_view(p: dict[str, np.ndarray], mortality: float = 1.0) -> np.ndarray:
+    """The matrices built states first in memory, ``(K, K, n, S)``, returned in the public layout
+    ``(n, S, K, K)`` as a view: what ``simulate`` uses without a copy."""
+    trans = np.zeros((len(STATES), len(STATES), p["r_HD"].size, len(STRATEGIES)))
+    for s, entries in _transition_entries(p, mortality):
+        for (i, j), v in entries.items():
+            trans[i, j, :, s] = v
+    return np.moveaxis(trans, (0, 1), (-2, -1))
+
+
+def draws_last_transitions(p: dict[str, np.ndarray], mortality: float = 1.0) -> np.ndarray:
+    """The same matrices built draws-last, as a hand-written loop would: (K, K, S, n)."""
+    trans = np.zeros((len(STATES), len(STATES), len(STRATEGIES), p["r_HD"].size))
+    for s, entries in _transition_entries(p, mortality):
+        for (i, j), v in entries.items():
+            trans[i, j, s] = v
+    return trans
 
 
 def public_inputs(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Inputs in the engine's layout: transitions (n, S, K, K), rewards (n, S, K)."""
     n, k, s_ = p["r_HD"].size, len(STATES), len(STRATEGIES)
-    trans, cost, qaly = np.zeros((n, s_, k, k)), np.zeros((n, s_, k)), np.zeros((n, s_, k))
-    for s, t, c, q in _blocks(p):
-        for (i, j), v in t.items():
-            trans[:, s, i, j] = v
+    cost, qaly = np.zeros((n, s_, k)), np.zeros((n, s_, k))
+    for s, c, q in _reward_entries(p):
         for i, v in c.items():
             cost[:, s, i] = v
         for i, v in q.items():
             qaly[:, s, i] = v
     initial = np.zeros((s_, k))
     initial[:, 0] = 1.0
-    return {"initial": initial, "transitions": trans, "cost": cost, "qalys": qaly}
+    return {"initial": initial, "transitions": public_transitions(p), "cost": cost, "qalys": qaly}
 
 
 def draws_last_inputs(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The same inputs built draws-last, as a hand-written loop would: (K, K, S, n), (K, S, n)."""
+    """The same inputs built draws-last: (K, K, S, n) and (K, S, n)."""
     n, k, s_ = p["r_HD"].size, len(STATES), len(STRATEGIES)
-    trans, cost, qaly = np.zeros((k, k, s_, n)), np.zeros((k, s_, n)), np.zeros((k, s_, n))
-    for s, t, c, q in _blocks(p):
-        for (i, j), v in t.items():
-            trans[i, j, s] = v
+    cost, qaly = np.zeros((k, s_, n)), np.zeros((k, s_, n))
+    for s, c, q in _reward_entries(p):
         for i, v in c.items():
             cost[i, s] = v
         for i, v in q.items():
             qaly[i, s] = v
     initial = np.zeros((k, s_, n))
     initial[0] = 1.0
-    return {"initial": initial, "transitions": trans, "cost": cost, "qalys": qaly}
+    return {"initial": initial, "transitions": draws_last_transitions(p), "cost": cost, "qalys": qaly}
 
 
 WEIGHTS = correction_weights("simpson-darth", N_CYCLES)
+MORTALITY = np.exp(0.08 * np.arange(N_CYCLES))  # time-varying variant: death rates x e^(0.08 t)
 
 
 def run_engine(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``simulate`` on public-layout inputs: totals (n, S)."""
-    res = simulate(x["initial"], x["transitions"], N_CYCLES,
+    """``simulate`` on public-layout inputs: totals (n, S). With ``x["draws"]`` the matrices are
+    built every cycle by a function of the cycle (the time-varying variant)."""
+    transitions = x["transitions"]
+    if "draws" in x:
+        build = x.get("build", states_first_view)
+
+        def transitions(t: int) -> np.ndarray:
+            return build(x["draws"], MORTALITY[t])
+    res = simulate(x["initial"], transitions, N_CYCLES,
                    state_rewards={"cost": x["cost"], "qalys": x["qalys"]}, correction="simpson-darth",
-                   discount={"cost": DISCOUNT, "qalys": DISCOUNT}, states=STATES, strategies=STRATEGIES)
+                   discount={"cost": DISCOUNT, "qalys": DISCOUNT}, states=STATES, strategies=STRATEGIES,
+                   check=x.get("check", True))
     return dict(res.totals)
 
 
@@ -119,7 +168,7 @@ def _hand(x: dict[str, np.ndarray], step) -> dict[str, np.ndarray]:
         cost += coef[t] * np.einsum("ksn,ksn->sn", m, c)
         qalys += coef[t] * np.einsum("ksn,ksn->sn", m, q)
         if t < N_CYCLES:
-            m = step(m, p)
+            m = step(m, draws_last_transitions(x["draws"], MORTALITY[t]) if "draws" in x else p)
     return {"cost": cost.T, "qalys": qalys.T}
 
 
@@ -150,11 +199,17 @@ def _peak_mb(fn, x) -> float:
     return peak
 
 
-def compare(n: int, repeat: int = 3) -> dict[str, float]:
+def compare(n: int, repeat: int = 3, time_varying: bool = False) -> dict[str, float]:
     """Time the engine and each hand-written loop on ``n`` draws; return the figures."""
     p = draws(n)
     pub, last = public_inputs(p), draws_last_inputs(p)
-    runs = {"engine": (run_engine, pub)} | {k: (lambda x, s=s: _hand(x, s), last) for k, s in HAND.items()}
+    if time_varying:
+        pub, last = pub | {"draws": p}, last | {"draws": p}
+    runs = {"engine": (run_engine, pub)}
+    if time_varying:
+        runs["engine, check=False"] = (run_engine, pub | {"check": False})
+        runs["engine, public build"] = (run_engine, pub | {"build": public_transitions})
+    runs |= {k: (lambda x, s=s: _hand(x, s), last) for k, s in HAND.items()}
     best = dict.fromkeys(runs, np.inf)
     outputs = {}
     for _ in range(repeat):
@@ -164,7 +219,7 @@ def compare(n: int, repeat: int = 3) -> dict[str, float]:
             best[name] = min(best[name], time.perf_counter() - t0)
     peak = {name: _peak_mb(fn, x) for name, (fn, x) in runs.items()}
     worst = 0.0
-    for name in HAND:
+    for name in [*HAND, *(n for n in runs if n.startswith("engine,"))]:
         for key in ("cost", "qalys"):
             a, b = outputs["engine"][key], outputs[name][key]
             worst = max(worst, float(np.max(np.abs(a - b) / np.abs(b))))
@@ -172,10 +227,10 @@ def compare(n: int, repeat: int = 3) -> dict[str, float]:
         raise SystemExit(f"engine and hand-written loops disagree: max relative difference {worst:.3g}")
     fastest = min(HAND, key=best.get)
     ratio = best["engine"] / best[fastest]
-    print(f"{n:>9,} draws x {len(STRATEGIES)} strategies x {N_CYCLES} cycles "
-          f"(max relative difference {worst:.1e})")
+    print(f"{n:>9,} draws x {len(STRATEGIES)} strategies x {N_CYCLES} cycles"
+          f"{', time-varying matrices' if time_varying else ''} (max relative difference {worst:.1e})")
     for name, dt in best.items():
-        print(f"    {name:18} {dt:8.3f} s   peak numpy memory {peak[name]:7.1f} MB")
+        print(f"    {name:22} {dt:8.3f} s   peak numpy memory {peak[name]:7.1f} MB")
     print(f"    simulate / fastest hand-written loop ({fastest}): {ratio:.2f}x")
     return {"draws": n, "engine": best["engine"], "hand": best[fastest], "ratio": ratio}
 
@@ -184,10 +239,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--time-varying", action="store_true", help="also the time-varying variant")
     args = parser.parse_args()
     print(f"numpy {np.__version__}")
     for n in args.draws:
         compare(n, args.repeat)
+    if args.time_varying:
+        for n in args.draws:
+            compare(n, args.repeat, time_varying=True)
 
 
 if __name__ == "__main__":

@@ -185,13 +185,15 @@ def check_transitions(p: np.ndarray, cycle: int, states: Sequence[str] | None = 
         where(off, "row sums to", total)
 
 
-def _transitions_ok(p_int: np.ndarray, tol: float) -> bool:
-    """Fast whole-array check in the internal layout ``(K, K, ...)``: True when every
-    probability is in [0, 1] and every row sums to 1 (NaN makes it False)."""
+def _transitions_ok(p: np.ndarray, p_int: np.ndarray, tol: float) -> bool:
+    """Fast whole-array check: True when every probability is in [0, 1] and every row sums to 1
+    (NaN makes it False). ``p`` is the public layout, ``p_int`` the same matrices states first;
+    row sums are taken in whichever is contiguous."""
     lo, hi = p_int.min(), p_int.max()
     if not (lo >= -tol and hi <= 1 + tol):
         return False
-    return bool(np.abs(p_int.sum(axis=1) - 1.0).max() <= tol)
+    rows = p_int.sum(axis=1) if p_int.flags.c_contiguous else np.einsum("...ij->...i", p)
+    return bool(np.abs(rows - 1.0).max() <= tol)
 
 
 def _to_internal(x: np.ndarray, axes: int) -> np.ndarray:
@@ -223,7 +225,10 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
     ----------
     initial: ``(..., S, K)`` starting distribution (proportions or counts, non-negative).
     transitions: ``(..., S, K, K)`` array of per-cycle probabilities, or ``f(cycle) -> array``
-        for time-varying models (a constant array is checked once, a function every cycle).
+        for time-varying models (a constant array is checked once, a function every cycle). A
+        function is fastest when it builds each cycle's matrices states first, ``(K, K, ..., S)``
+        (writing whole blocks of samples), and returns ``np.moveaxis(p, (0, 1), (-2, -1))``: the
+        public layout as a view, which ``simulate`` then uses without a copy.
     n_cycles: number of transitions applied (the trace has ``n_cycles + 1`` points).
     state_rewards: name -> ``(..., S, K)`` reward per cycle in each state (or ``f(cycle)``), e.g.
         cost per cycle, or utility x ``cycle_years`` for QALYs.
@@ -348,7 +353,7 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
                 raise MarkovError(f"{len(strategies)} strategy labels {list(strategies)} for "
                                   f"{n_strategies} strategies (axis -2 of the initial distribution "
                                   f"and axis -3 of the transitions)")
-        if check and (t == 0 or p_const is None) and not _transitions_ok(p_int, tol):
+        if check and (t == 0 or p_const is None) and not _transitions_ok(p, p_int, tol):
             check_transitions(p, t, states, strategies, tol)
         for k in kinds["transition"]:
             flow_value = np.einsum("i...,ij...,ij...->...", mi, p_int, reward_at("transition", k, t))
