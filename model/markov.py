@@ -7,9 +7,12 @@ cycles, and each cycle's transition matrices are computed when needed (a functio
 so memory stays flat as cycles grow. Only the current state vector is held unless
 ``keep_trace=True``.
 
-Inside :func:`simulate` the state axis is moved to the front (``(K, ..., S)``, samples and
-strategies contiguous), so each cycle is a few whole-array operations over all samples at once,
-as a hand-written draws-last loop would be. Inputs and results keep the public layout.
+Inputs and results keep that layout; inside :func:`simulate` each cycle is a few whole-array
+operations over all samples at once, in one of two arrangements chosen from the matrices' shape.
+When every strategy has its own matrices the state axes are moved to the front (``(K, ..., S)``,
+samples and strategies contiguous), as in a hand-written draws-last loop; when one matrix serves
+every strategy (``(..., 1, K, K)`` or ``(K, K)``) the public layout is kept and each cycle is one
+``(S x K) @ (K x K)`` product per sample. Both give the same results (to rounding).
 
 The trace is ``m[0] = initial`` and ``m[t + 1] = m[t] @ P(t)`` for ``t = 0 .. n_cycles - 1``.
 
@@ -185,27 +188,93 @@ def check_transitions(p: np.ndarray, cycle: int, states: Sequence[str] | None = 
         where(off, "row sums to", total)
 
 
-def _transitions_ok(p: np.ndarray, p_int: np.ndarray, tol: float) -> bool:
-    """Fast whole-array check: True when every probability is in [0, 1] and every row sums to 1
-    (NaN makes it False). ``p`` is the public layout, ``p_int`` the same matrices states first;
-    row sums are taken in whichever is contiguous."""
-    lo, hi = p_int.min(), p_int.max()
-    if not (lo >= -tol and hi <= 1 + tol):
-        return False
-    rows = p_int.sum(axis=1) if p_int.flags.c_contiguous else np.einsum("...ij->...i", p)
-    return bool(np.abs(rows - 1.0).max() <= tol)
+class _StatesLast:
+    """Kernels in the public layout ``(..., S, K)``, used when one matrix serves every strategy
+    (``(..., 1, K, K)`` or ``(K, K)``): each cycle is then one ``(S x K) @ (K x K)`` product per
+    sample (or a single product), which BLAS does well."""
+
+    @staticmethod
+    def vector(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def matrix(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def public(m: np.ndarray) -> np.ndarray:
+        return m
+
+    @staticmethod
+    def dot(m: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.einsum("...k,...k->...", m, r)
+
+    @staticmethod
+    def step(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        if p.ndim >= 3 and p.shape[-3] == 1 and m.ndim >= 2:
+            return m @ p[..., 0, :, :]  # one matrix shared by every strategy: (S, K) @ (K, K)
+        if p.ndim == 2:
+            return m @ p
+        return (m[..., None, :] @ p)[..., 0, :]
+
+    @staticmethod
+    def flow(m: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.einsum("...i,...ij,...ij->...", m, p, r)
+
+    @staticmethod
+    def stay(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return m * np.diagonal(p, axis1=-2, axis2=-1)
+
+    @staticmethod
+    def ok(p: np.ndarray, tol: float) -> bool:
+        """True when every probability is in [0, 1] and every row sums to 1 (NaN: False)."""
+        if not (p.min() >= -tol and p.max() <= 1 + tol):
+            return False
+        return bool(np.abs(np.einsum("...ij->...i", p) - 1.0).max() <= tol)
 
 
-def _to_internal(x: np.ndarray, axes: int) -> np.ndarray:
-    """Move the last ``axes`` (state) axes to the front: ``(..., K)`` -> ``(K, ...)``."""
-    if axes == 1:
+class _StatesFirst:
+    """Kernels with the state axes first, ``(K, ..., S)`` and ``(K, K, ..., S)``: samples and
+    strategies contiguous, so each cycle is a few whole-array operations over all samples at once,
+    as in a hand-written draws-last loop. Used when every strategy has its own matrices, where
+    the public layout would need one tiny ``(1 x K) @ (K x K)`` product per sample and strategy."""
+
+    @staticmethod
+    def vector(x: np.ndarray) -> np.ndarray:
         return np.moveaxis(x, -1, 0)
-    return np.moveaxis(x, (-2, -1), (0, 1))
 
+    @staticmethod
+    def matrix(x: np.ndarray) -> np.ndarray:
+        return np.moveaxis(x, (-2, -1), (0, 1))
 
-def _dot(m: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``sum_k m[k] * r[k]`` over the leading state axis (internal layout)."""
-    return np.einsum("k...,k...->...", m, r)
+    @staticmethod
+    def public(m: np.ndarray) -> np.ndarray:
+        return np.moveaxis(m, 0, -1)
+
+    @staticmethod
+    def dot(m: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.einsum("k...,k...->...", m, r)
+
+    @staticmethod
+    def step(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ij...->j...", m, p)
+
+    @staticmethod
+    def flow(m: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ij...,ij...->...", m, p, r)
+
+    @staticmethod
+    def stay(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ii...->i...", m, p)
+
+    @staticmethod
+    def ok(p: np.ndarray, tol: float) -> bool:
+        """True when every probability is in [0, 1] and every row sums to 1 (NaN: False); row sums
+        in this layout when it is contiguous, else in the public one."""
+        if not (p.min() >= -tol and p.max() <= 1 + tol):
+            return False
+        rows = p.sum(axis=1) if p.flags.c_contiguous else np.einsum("ij...->i...", p)
+        return bool(np.abs(rows - 1.0).max() <= tol)
 
 
 def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
@@ -287,14 +356,14 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
     label = correction if isinstance(correction, str) else "user weights"
 
     def reward_array(kind: str, name: str, value, t: int) -> np.ndarray:
-        """A reward in the internal layout, its shape checked."""
+        """A reward with its shape checked."""
         x = np.asarray(value, dtype=float)
         axes = 2 if kind == "transition" else 1
         want = (k_states,) * axes
         if x.ndim < axes or x.shape[-axes:] != want:
             raise MarkovError(f"{kind} reward '{name}' (cycle {t}) has shape {x.shape}: its last "
                               f"{'two axes' if axes == 2 else 'axis'} must be {want} (the states)")
-        return _to_internal(x, axes)
+        return x
 
     def transition_array(value, t: int) -> np.ndarray:
         p = np.asarray(value, dtype=float)
@@ -303,20 +372,30 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
                               f"({k_states}, {k_states}) for the {k_states} states of the initial distribution")
         return p
 
-    # constant inputs are moved to the internal layout once, contiguous; functions every cycle
-    const = {kind: {k: np.ascontiguousarray(reward_array(kind, k, r, 0))
+    p0 = transition_array(transitions(0) if callable(transitions) else transitions, 0)
+    shape = np.broadcast_shapes(m.shape[:-1], p0.shape[:-2])
+    n_strategies = shape[-1] if shape else 1
+    if strategies is not None and len(strategies) != n_strategies:
+        raise MarkovError(f"{len(strategies)} strategy labels {list(strategies)} for {n_strategies} "
+                          f"strategies (axis -2 of the initial distribution and axis -3 of the transitions)")
+    shared = p0.ndim == 2 or (p0.shape[-3] == 1 and n_strategies > 1)
+    lay = _StatesLast if shared else _StatesFirst
+
+    def laid_out(kind: str, x: np.ndarray, copy: bool) -> np.ndarray:
+        """``x`` in the chosen layout; constant inputs are made contiguous there once."""
+        y = lay.matrix(x) if kind == "transition" else lay.vector(x)
+        return np.ascontiguousarray(y) if copy and lay is _StatesFirst else y
+
+    const = {kind: {k: laid_out(kind, reward_array(kind, k, r, 0), copy=True)
                     for k, r in rewards.items() if not callable(r)}
              for kind, rewards in kinds.items()}
 
     def reward_at(kind: str, name: str, t: int) -> np.ndarray:
         r = kinds[kind][name]
-        return reward_array(kind, name, r(t), t) if callable(r) else const[kind][name]
+        return laid_out(kind, reward_array(kind, name, r(t), t), copy=False) if callable(r) else const[kind][name]
 
-    p_const = None
-    if not callable(transitions):
-        p_const = transition_array(transitions, 0)
-
-    mi = np.ascontiguousarray(_to_internal(m, 1))  # (K, ..., S)
+    p0_laid = laid_out("transition", p0, copy=not callable(transitions))
+    mi = np.ascontiguousarray(lay.vector(m)) if lay is _StatesFirst else m
     totals: dict[str, np.ndarray] = {k: np.zeros(()) for k in names}
     trace = [m] if keep_trace else None
 
@@ -334,40 +413,31 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
 
     for t in range(n_cycles + 1):
         for k in kinds["state"]:
-            add(k, w[t] * disc(k, t, t), _dot(mi, reward_at("state", k, t)))
+            add(k, w[t] * disc(k, t, t), lay.dot(mi, reward_at("state", k, t)))
         for k in kinds["instant"]:
-            add(k, disc(k, t, t), _dot(mi, reward_at("instant", k, t)))
+            add(k, disc(k, t, t), lay.dot(mi, reward_at("instant", k, t)))
         if t == n_cycles:
             break
-        if p_const is None:
-            p = transition_array(transitions(t), t)
-            p_int = _to_internal(p, 2)
+        if t == 0 or not callable(transitions):  # public layout (for messages) and the chosen one
+            p, pl = p0, p0_laid
         else:
-            p = p_const
-            if t == 0:
-                p_int = np.ascontiguousarray(_to_internal(p, 2))
-        if t == 0:
-            shape = np.broadcast_shapes(m.shape[:-1], p.shape[:-2])
-            n_strategies = shape[-1] if shape else 1
-            if strategies is not None and len(strategies) != n_strategies:
-                raise MarkovError(f"{len(strategies)} strategy labels {list(strategies)} for "
-                                  f"{n_strategies} strategies (axis -2 of the initial distribution "
-                                  f"and axis -3 of the transitions)")
-        if check and (t == 0 or p_const is None) and not _transitions_ok(p, p_int, tol):
+            p = transition_array(transitions(t), t)
+            pl = laid_out("transition", p, copy=False)
+        if check and (t == 0 or callable(transitions)) and not lay.ok(pl, tol):
             check_transitions(p, t, states, strategies, tol)
         for k in kinds["transition"]:
-            flow_value = np.einsum("i...,ij...,ij...->...", mi, p_int, reward_at("transition", k, t))
-            add(k, disc(k, t + 1, t), flow_value)
-        new = np.einsum("i...,ij...->j...", mi, p_int)
+            add(k, disc(k, t + 1, t), lay.flow(mi, pl, reward_at("transition", k, t)))
+        new = lay.step(mi, pl)
         if kinds["entry"]:
-            inflow = new - np.einsum("i...,ii...->i...", mi, p_int)  # minus those who stay
+            inflow = new - lay.stay(mi, pl)  # flows into each state from the others
             for k in kinds["entry"]:
-                add(k, disc(k, t + 1, t), _dot(inflow, reward_at("entry", k, t)))
+                add(k, disc(k, t + 1, t), lay.dot(inflow, reward_at("entry", k, t)))
         mi = new
+        if callable(transitions):
+            p0 = p0_laid = p = pl = None  # hold one cycle's matrices at a time
         if keep_trace:
-            trace.append(np.moveaxis(mi, 0, -1))
-    final = np.moveaxis(mi, 0, -1)
+            trace.append(lay.public(mi))
     return MarkovResult(
         totals=Totals(totals), correction=label, n_cycles=n_cycles,
-        trace=np.stack(np.broadcast_arrays(*trace), axis=-2) if keep_trace else None, final=final,
+        trace=np.stack(np.broadcast_arrays(*trace), axis=-2) if keep_trace else None, final=lay.public(mi),
     )

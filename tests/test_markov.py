@@ -76,9 +76,13 @@ def random_model(rng, n, s, k):
     return p, init, cost, enter
 
 
-def _every_reward_kind(rng, n, s, k, cycles):
-    """A time-varying model with every reward kind, reward weights and per-reward discounting."""
+def _every_reward_kind(rng, n, s, k, cycles, shared=False):
+    """A time-varying model with every reward kind, reward weights and per-reward discounting;
+    ``shared``: one matrix per sample for all strategies, ``(n, 1, K, K)`` (the engine then works
+    in the public layout instead of states first)."""
     p, init, cost, move = random_model(rng, n, s, k)
+    if shared:
+        p = p[:, :1]
     growth = 1 + 0.01 * np.arange(cycles)  # time-varying: scale off-diagonals a little each cycle
 
     def trans(t):
@@ -119,7 +123,8 @@ def _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, 
     rw = {name: np.broadcast_to(w.reshape(w.shape + (1,) * (3 - w.ndim)), (cycles + 1,) + init.shape[:2])[:, i, j]
           for name, w in weights.items()}
     rate = {name: float(np.broadcast_to(r, init.shape[:2])[i, j]) for name, r in rates.items()}
-    return oracle(init[i, j].tolist(), lambda t: trans(t)[i, j].tolist(), cycles,
+    every = lambda t: np.broadcast_to(trans(t), init.shape + init.shape[-1:])  # noqa: E731
+    return oracle(init[i, j].tolist(), lambda t: every(t)[i, j].tolist(), cycles,
                   state={k: values(v) for k, v in rewards["state"].items()},
                   transition={k: values(v, matrix=True) for k, v in rewards["transition"].items()},
                   entry={k: values(v) for k, v in rewards["entry"].items()},
@@ -128,13 +133,15 @@ def _oracle_for(i, j, init, trans, rewards, weights, rates, correction, cycles, 
                   cycle_years=cycle_years, **kw)
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["own matrices", "shared matrices"])
 @pytest.mark.parametrize("correction", ["none", "half-cycle", "simpson", "simpson-darth", "beginning", "end"])
-def test_vectorised_engine_matches_the_per_sample_oracle(correction):
+def test_vectorised_engine_matches_the_per_sample_oracle(correction, shared):
     """Every reward kind (state, instant, transition, entry), reward weights of several shapes,
-    per-reward and per-sample discount rates, time-varying matrices and rewards."""
+    per-reward and per-sample discount rates, time-varying matrices and rewards; matrices per
+    strategy (states-first kernels) or shared by the strategies (public-layout kernels)."""
     rng = np.random.default_rng(0)
     n, s, k, cycles, cycle_years = 6, 2, 4, 12, 0.5
-    init, trans, rewards, weights, rates = _every_reward_kind(rng, n, s, k, cycles)
+    init, trans, rewards, weights, rates = _every_reward_kind(rng, n, s, k, cycles, shared)
     res = M.simulate(init, trans, cycles, state_rewards=rewards["state"],
                      transition_rewards=rewards["transition"], entry_rewards=rewards["entry"],
                      instant_rewards=rewards["instant"], reward_weights=weights, correction=correction,
