@@ -338,8 +338,9 @@ def simulate(initial: np.ndarray, transitions: ArrayOrFn, n_cycles: int, *,
     for kind, rewards in kinds.items():
         for name in rewards:
             if name in seen:
-                raise MarkovError(f"reward '{name}' is given as both a {seen[name]} reward and a {kind} "
-                                  f"reward: reward names must be unique")
+                article = {"entry": "an", "instant": "an"}
+                raise MarkovError(f"reward '{name}' is given as both {article.get(seen[name], 'a')} {seen[name]} "
+                                  f"reward and {article.get(kind, 'a')} {kind} reward: reward names must be unique")
             seen[name] = kind
     names = list(seen)
     discount = dict(discount or {})

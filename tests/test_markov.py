@@ -311,7 +311,7 @@ def test_reward_weights_for_an_unknown_reward_is_an_error():
 
 
 def test_a_reward_name_used_twice_is_named():
-    with pytest.raises(M.MarkovError, match="reward 'cost' is given as both a state reward and an? entry"):
+    with pytest.raises(M.MarkovError, match="reward 'cost' is given as both a state reward and an entry reward"):
         _two_state(entry_rewards={"cost": np.array([[0.0, 5.0]])})
 
 
