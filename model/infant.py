@@ -74,7 +74,7 @@ import pandas as pd
 
 from model import natural_history
 from model.dalys import LifeTable, discounted_years
-from model.markov import correction_weights, simulate
+from model.markov import check_transitions, correction_weights, simulate
 from model.natural_history import weekly
 from model.parameters import ParameterSet, Settings
 
@@ -325,6 +325,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     count_rec = per_state(recovered=1.0, mami_recovered=1.0)
     # in the week MAMI ends, recovered pairs still enrolled move to 'recovered': not a recovery
     during = transition_matrix(p, h)
+    for t, matrix in enumerate((during, _end_mami(during))):  # the only two matrices: checked once here
+        check_transitions(matrix, t, STATES, STRATEGIES[:1])
     stay_enrolled = during[..., MAMI_REC, MAMI_REC]  # (*samples, R, 1)
     end_transfer = np.zeros((*shape, len(RISKS), 1, len(STATES)))
     end_transfer[..., MAMI_REC] = -stay_enrolled
@@ -365,6 +367,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
         discount={"cost_provider_weekly": r_cost, "cost_provider_entry": r_cost, "cost_household": r_cost,
                   "yld": r_dalys, "yll": r_dalys},
         cycle_years=WEEK_YEARS, states=STATES, strategies=STRATEGIES, keep_trace=keep_trace,
+        check=False,  # the two matrices the cycles use were checked above
     )
     group_w = np.asarray(settings.enrolment_age_weights, dtype=float).reshape((n_groups,) + (1,) * (ns + 2))
     tot = {k: np.sum(v * group_w, axis=0) for k, v in res.totals.items()}
