@@ -132,7 +132,10 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
         "evpi_population": U.population_evpi(per, population, horizon_years,
                                              float(ps["discount_rate_costs"].value))})
     top = list(frames["one_way"].index[:evppi_top])
-    sets = {n: [n] for n in top} | groups_for(names)
+    # groups hold only inputs that move the result here (e.g. not the 60 mg effect under a 30 mg
+    # comparator): inputs without effect add regression noise and nothing else
+    moving = [n for n in names if frames["one_way"].loc[n, "inmb_swing"] > 0]
+    sets = {n: [n] for n in top} | groups_for(moving)
     at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
     at_threshold = at.rename(columns={threshold: "evppi"})
     frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
@@ -148,6 +151,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
                     threshold=float(threshold), thresholds=lam, frames=frames,
                     notes={"draws": draws, "seed": seed, "evpi_population_per_year": population,
                            "evpi_horizon_years": horizon_years, "evppi_clipped": at.attrs.get("clipped", []),
+                           "evppi_clipped_share": frames["evppi_grid"].attrs.get("clipped_share"),
                            "threshold_grid_max": float(grid[-1])})
 
 

@@ -57,7 +57,7 @@ __all__ = ["Job", "JobResult", "Progress", "RunFolderLocked", "execute_job", "in
 PACKAGE_DIR = Path(__file__).resolve().parent
 NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
 NOTEBOOKS = ("01_antenatal_ifa_vs_mms.ipynb", "02_infant_inpatient_vs_mami.ipynb", "03_continuum.ipynb",
-             "04_uncertainty.ipynb", "05_budget_impact.ipynb")
+             "04_uncertainty.ipynb", "05_budget_impact.ipynb", "06_research_value.ipynb")
 KERNEL_START_ERRORS = ("Kernel didn't respond", "Address already in use", "DeadKernelError",
                        "Kernel died before replying")
 KERNEL_RETRIES = 3

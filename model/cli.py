@@ -179,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"cea: {message}", file=sys.stderr)
         return EXIT_INVALID
     # every scenario is checked: notebook 04 of each job compares the unit under all of them
-    report = V.check(root, units, None)
+    report = V.check(root, units, None, study_scenarios=scen)
     if report.problems:
         _print_problems(report.problems)
         return EXIT_INVALID

@@ -74,7 +74,7 @@ import pandas as pd
 
 from model import natural_history
 from model.dalys import LifeTable, discounted_years
-from model.markov import correction_weights, simulate
+from model.markov import check_transitions, correction_weights, simulate
 from model.natural_history import weekly
 from model.parameters import ParameterSet, Settings
 
@@ -174,6 +174,37 @@ def _end_mami(matrix: np.ndarray) -> np.ndarray:
     out[..., MAMI] = 0.0
     out[..., MAMI_REC] = 0.0
     return out
+
+
+STUDY_INPUTS = ("hr_death_mami", "mami_treatment_weeks", "p_recovered_mami", "p_referral_mami", "hr_death_inpatient",
+                "los_inpatient_days", "p_default_inpatient", "p_recovered_inpatient_discharge",
+                *natural_history.KEYS)  # what the episode shares depend on
+STUDY_QUANTITIES = ("mami_episode_death", "mami_episode_default", "mami_episode_referral", "mami_episode_recovery",
+                    "inpatient_episode_death", "inpatient_episode_default", "inpatient_episode_recovery")
+
+
+def study_quantities(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What a study of moderate-risk infants in care would observe, per draw: the share of MAMI's
+    active phase ending in death, default, referral (admitted or not) and recovery, and of an
+    inpatient stay ending in death, default and recovery at discharge (the competing rates of
+    :func:`rates` turned into episode shares, ignoring the end of MAMI at 6 months)."""
+    p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    h = natural_history.hazards(p, strict=False)
+    mu = h["mu_at_risk"][..., RISKS.index("moderate")]
+    death = mu * p["hr_death_mami"]
+    active = 1.0 / p["mami_treatment_weeks"]
+    rec_share, ref_share = _capped(p["p_recovered_mami"], p["p_referral_mami"])
+    total = death + active
+    leave = 7.0 / p["los_inpatient_days"]
+    death_in = np.minimum(mu * p["hr_death_inpatient"], leave) / leave
+    return {
+        "mami_episode_death": death / total, "mami_episode_recovery": active * rec_share / total,
+        "mami_episode_referral": active * ref_share / total,
+        "mami_episode_default": active * (1 - rec_share - ref_share) / total,
+        "inpatient_episode_death": death_in, "inpatient_episode_default": (1 - death_in) * p["p_default_inpatient"],
+        "inpatient_episode_recovery": (1 - death_in) * (1 - p["p_default_inpatient"])
+        * p["p_recovered_inpatient_discharge"],
+    }
 
 
 def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -294,6 +325,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     count_rec = per_state(recovered=1.0, mami_recovered=1.0)
     # in the week MAMI ends, recovered pairs still enrolled move to 'recovered': not a recovery
     during = transition_matrix(p, h)
+    for t, matrix in enumerate((during, _end_mami(during))):  # the only two matrices: checked once here
+        check_transitions(matrix, t, STATES, STRATEGIES[:1])
     stay_enrolled = during[..., MAMI_REC, MAMI_REC]  # (*samples, R, 1)
     end_transfer = np.zeros((*shape, len(RISKS), 1, len(STATES)))
     end_transfer[..., MAMI_REC] = -stay_enrolled
@@ -334,6 +367,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
         discount={"cost_provider_weekly": r_cost, "cost_provider_entry": r_cost, "cost_household": r_cost,
                   "yld": r_dalys, "yll": r_dalys},
         cycle_years=WEEK_YEARS, states=STATES, strategies=STRATEGIES, keep_trace=keep_trace,
+        check=False,  # the two matrices the cycles use were checked above
     )
     group_w = np.asarray(settings.enrolment_age_weights, dtype=float).reshape((n_groups,) + (1,) * (ns + 2))
     tot = {k: np.sum(v * group_w, axis=0) for k, v in res.totals.items()}

@@ -113,8 +113,12 @@ def _first_word(unit: str) -> str:
     return unit.split(" ", 1)[0] if unit else ""
 
 
+TOTAL_COST_UNITS = ("per year", "per study", "per programme", "per program", "total")
+
+
 def _is_total_cost(unit: str, is_cost: bool) -> bool:
-    return is_cost and "per year" in unit and "per person" not in unit
+    """A cost for a whole programme, study or year (not per person, item or episode)."""
+    return is_cost and any(t in unit for t in TOTAL_COST_UNITS) and "per person" not in unit
 
 
 _LIFE = "longer than any human life (125 years)"
@@ -127,7 +131,7 @@ MAGNITUDE_BOUNDS = (
     MagnitudeBound("a unit cost (US$ per person, item or episode)", lambda u, c: c and not _is_total_cost(u, c),
                    1e6, "the largest per-person figure in these models, GDP per capita, is below US$ 300,000 in "
                    "every country, so a unit cost above US$ 1 million is a total or a typing slip"),
-    MagnitudeBound("a yearly total cost (US$ per year)", _is_total_cost, 1e14,
+    MagnitudeBound("a total cost (US$ per year, per study or per programme)", _is_total_cost, 1e14,
                    "that is more than world GDP (about US$ 100 trillion a year)"),
     MagnitudeBound("a relative effect (ratio)", lambda u, c: u.strip() in RATIO_UNITS, 1e3,
                    "no relative risk, odds or hazard ratio in these models comes near 1,000"),

@@ -62,13 +62,14 @@ class Report:
 
 
 def frontier_lines(inc: pd.DataFrame, thresholds: dict[str, float], acceptability: pd.DataFrame,
-                   focus: str) -> list[str]:
-    """Plain-language lines on the frontier and on the probability of being cost-effective."""
+                   focus: str, *, unit: str = "DALY") -> list[str]:
+    """Plain-language lines on the frontier and on the probability of being cost-effective;
+    thresholds are in US$ per ``unit`` of health ("DALY", "QALY")."""
     on_frontier = [s for s in inc.index if inc.loc[s, "status"] == cea.ND]
     lines = ["Strategies on the efficiency frontier: " + ", ".join(on_frontier) + "."]
     for label, value in thresholds.items():
         best = acceptability[label].idxmax()
-        line = (f"At {label} (US${value:,.0f} per DALY), {best} is most often cost-effective "
+        line = (f"At {label} (US${value:,.0f} per {unit}), {best} is most often cost-effective "
                 f"({acceptability.loc[best, label]:.0%} of PSA draws)")
         if focus != best:
             line += f"; {focus}: {acceptability.loc[focus, label]:.0%}"
@@ -78,15 +79,21 @@ def frontier_lines(inc: pd.DataFrame, thresholds: dict[str, float], acceptabilit
 
 def build(prefix: str, base, psa, strategies: Sequence[str], reference: str, averted: Sequence[str],
           thresholds: dict[str, float], scale: float, unit_label: str,
-          headline: Callable[[pd.DataFrame], list[str]], focus: str, notes: dict | None = None) -> Report:
+          headline: Callable[[pd.DataFrame], list[str]], focus: str, notes: dict | None = None, *,
+          outcome: str = "dalys", more_is_better: bool = False, gained: Sequence[str] | None = None,
+          unit: str = "DALY") -> Report:
     """Assemble a :class:`Report` from a base-case result and a PSA result of the same model
-    (objects with ``summary``, ``national``, ``long`` and ``outcomes``)."""
+    (objects with ``summary``, ``national``, ``long`` and ``outcomes``). The decision is made on
+    ``outcome`` (DALYs by default; ``more_is_better=True`` for QALYs or life years, with
+    ``unit="QALY"``); ``averted`` and ``gained`` list the columns reported as averted or gained."""
     per_unit = base.summary()
-    inc = cea.incremental(per_unit, reference, averted=averted)
+    inc = cea.incremental(per_unit, reference, averted=averted, outcome=outcome, more_is_better=more_is_better,
+                          gained=gained)
     psa_summary, acceptability = cea.psa_tables(list(strategies), psa.outcomes["cost"],
-                                                psa.outcomes["dalys"], thresholds,
-                                                reference=list(strategies).index(reference))
-    findings = "\n".join(headline(inc) + frontier_lines(inc, thresholds, acceptability, focus))
+                                                psa.outcomes[outcome], thresholds,
+                                                reference=list(strategies).index(reference),
+                                                outcome=outcome, more_is_better=more_is_better)
+    findings = "\n".join(headline(inc) + frontier_lines(inc, thresholds, acceptability, focus, unit=unit))
     return Report(prefix=prefix, unit_label=unit_label, base=per_unit * scale, base_national=base.national(),
                   incremental=inc, psa=psa.long(), psa_summary=psa_summary, acceptability=acceptability,
                   thresholds=thresholds, findings=findings, strategies=list(strategies), notes=notes or {})

@@ -17,11 +17,16 @@ every (unit, scenario) it checks
    a failure is named for the scenario file when the unit without that scenario runs, else for
    the unit's file, with the model's inputs that file sets;
 
+4. the study designs (``studies/*.yaml``, notebook 06) against the unit's parameter set
+   (:func:`model.studies.load`): under the scenarios a run will execute (``cea run``), or under
+   each unit's base scenario (``cea validate``, ``cea countries``: loading every design for every
+   scenario would add about 12 s);
+
 and once per parameter tree
 
-4. every other YAML file under it (for example study designs in ``studies/``): strict reading
-   (UTF-8, no duplicate keys), finite numbers, http(s) addresses for ``url`` keys;
-5. the files a job renders from: the notebooks (each with a cell tagged ``parameters``) and the
+5. every other YAML file under it (study designs, published evaluations): strict reading (UTF-8,
+   no duplicate keys), finite numbers, http(s) addresses for ``url`` keys;
+6. the files a job renders from: the notebooks (each with a cell tagged ``parameters``) and the
    brief templates.
 
 Every problem names the file, the key and the reason (:class:`model.parameters.Problem`). Nothing is
@@ -52,6 +57,7 @@ NOTEBOOK_MODULES = {
     "03_continuum.ipynb": ("model.continuum",),
     "04_uncertainty.ipynb": ("model.continuum", "model.analysis"),
     "05_budget_impact.ipynb": ("model.budget",),
+    "06_research_value.ipynb": ("model.continuum", "model.research"),
 }
 PARAMETER_FILES = ("global", "countries", "scenarios")  # folders whose YAML files model.parameters reads
 _DRY_RUNS: dict[tuple, tuple[P.Problem, ...]] = {}
@@ -355,10 +361,25 @@ def _add(report: Report, problems: Iterable[P.Problem], unit: str | None) -> Non
             report.by_unit[unit].append(p)
 
 
+def study_problems(ps: P.ParameterSet, root: Path) -> list[P.Problem]:
+    """Every study design under ``root`` checked against ``ps`` (:func:`model.studies.load`)."""
+    from model import studies
+
+    out: list[P.Problem] = []
+    for name in studies.names(root):
+        try:
+            studies.load(name, ps, root)
+        except studies.StudyError as exc:
+            out += exc.problems
+    return out
+
+
 def check(root: str | Path | None = None, units: Sequence[str] | None = None,
-          scenarios: Sequence[str] | None = None, report_files: bool = True) -> Report:
+          scenarios: Sequence[str] | None = None, report_files: bool = True,
+          study_scenarios: Sequence[str] | None = None) -> Report:
     """Check ``units`` (default: all) under ``scenarios`` (default: all) of the parameter tree at
-    ``root``, and the tree's other files; see the module docstring."""
+    ``root``, and the tree's other files; see the module docstring. Study designs are checked under
+    ``study_scenarios`` (default: ``base``, or the first scenario)."""
     root = Path(root) if root is not None else P.DEFAULT_ROOT
     all_units, all_scenarios = P.units(root), P.scenarios(root)
     units = list(all_units if units is None else units)
@@ -393,6 +414,11 @@ def check(root: str | Path | None = None, units: Sequence[str] | None = None,
     for (unit, ps), found in zip(complete, dry_run_many([ps for _, ps in complete]), strict=True):
         _add(report, [f if isinstance(f, P.Problem) else
                       _name_failure(ps, f, not _unit_alone_fails(root, unit, f.model, alone)) for f in found], unit)
+    if study_scenarios is None:
+        study_scenarios = ["base"] if "base" in scenarios else scenarios[:1]
+    for unit, ps in complete:
+        if ps.scenario in study_scenarios:
+            _add(report, study_problems(ps, root), unit)
     for unit in units:
         if unit not in report.names:
             report.names[unit] = _name_in_file(root, unit)

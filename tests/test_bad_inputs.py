@@ -46,6 +46,8 @@ def small_tree(dst: Path) -> Path:
     (dst / "scenarios").mkdir()
     for name in SCENARIOS:
         shutil.copy(src / "scenarios" / f"{name}.yaml", dst / "scenarios" / f"{name}.yaml")
+    if (src / "studies").is_dir():
+        shutil.copytree(src / "studies", dst / "studies")
     return dst
 
 
@@ -177,13 +179,13 @@ PARAMETER_CASES = [
          IND, "parent", "only subnational units have a parent"),
     # --- valid by `cea validate` before, failing later in a notebook (exit 1)
     Case("required input deleted (nmr)", drop("countries/BGD.yaml", "parameters", "nmr"),
-         BGD, "nmr", "missing: notebook(s) 01, 03, 04, 05 need this input"),
+         BGD, "nmr", "missing: notebook(s) 01, 03, 04, 05, 06 need this input"),
     Case("required global input deleted", drop("global/infant.yaml", "parameters", "relapse_3m"),
-         BGD, "relapse_3m", "missing: notebook(s) 02, 03, 04, 05 need this input"),
+         BGD, "relapse_3m", "missing: notebook(s) 02, 03, 04, 05, 06 need this input"),
     Case("country copied from _template.yaml", template_copy,
-         "parameters/countries/GHA.yaml", "live_births", "missing: notebook(s) 01, 02, 03, 04, 05 need this input"),
+         "parameters/countries/GHA.yaml", "live_births", "missing: notebook(s) 01, 02, 03, 04, 05, 06 need this input"),
     Case("input needed only by a scenario's settings", drop("countries/BGD.yaml", "parameters", "anaemia_pregnant"),
-         BGD, "anaemia_pregnant", "missing: notebook(s) 01, 03, 04 need this input"),
+         BGD, "anaemia_pregnant", "missing: notebook(s) 01, 03, 04, 06 need this input"),
     Case("non-numeric life-table value", cell("global/life_table.csv", 3, "remaining_life_expectancy", "n/a"),
          LIFE, "remaining_life_expectancy (line 5)", "'n/a' is not a finite non-negative number"),
     Case("price high: 1e400", edit_text("scenarios/mms-price-high.yaml", lambda t: t.replace(
@@ -313,6 +315,12 @@ PARAMETER_CASES = [
          BGD, "line 1", "not valid YAML: could not determine a constructor"),
     Case("source without a citation", drop("sources.yaml", "who2020_mms", "citation"),
          SOURCES, "who2020_mms", "missing field 'citation'"),
+    Case("study design naming an unknown input", edit_text("studies/mms-trial.yaml", lambda t: t.replace(
+        "probability: [nmr, rr_nmr_mms_vs_ifa60]", "probability: [nmr, rr_nmr_mms_vs_ifa90]")),
+         "parameters/studies/mms-trial.yaml", "endpoints.1.probability.1", "unknown parameter 'rr_nmr_mms_vs_ifa90'"),
+    Case("study cost that is not a number", edit_text("studies/mms-trial.yaml", lambda t: t.replace(
+        "    value: 750000", "    value: .nan", 1)), "parameters/studies/mms-trial.yaml", "costs.fixed.value",
+         f"{FINITE} (got nan)"),
     Case("study design with NaN and a duplicate key", write("studies/trial.yaml",
                                                             "name: trial\nsize: .nan\nname: again\n"),
          "parameters/studies/trial.yaml", "name", "duplicate key (lines 1 and 3)"),

@@ -58,6 +58,10 @@ def expected_headline(folder: Path) -> dict[str, float]:
     evpi = pd.read_csv(folder / "uncertainty_continuum_evpi.csv").query("evpi_per_unit > 0").iloc[-1]
     out["evpi.population"] = (nmb.max(axis=1).mean() - nmb.mean(axis=0).max()) * (
         evpi["evpi_population"] / evpi["evpi_per_unit"])
+    # which research is worth paying for: notebook 06's summary, per study
+    for row in pd.read_csv(folder / "research_summary.csv").to_dict("records"):
+        for k in ("n_best", "evsi_population", "study_cost", "enbs_max"):
+            out[f"research.{row['study']}.{k}"] = row[k]
     return out
 
 
@@ -151,7 +155,11 @@ def test_run_writes_briefs_index_and_spreadsheets(run_dir):
 def test_brief_numbers_equal_the_result_files(run_dir, unit):
     folder = run_dir / unit / "base"
     page = parse(folder / "brief.html")
-    assert check_numbers(page.numbers, expected_headline(folder)) >= 25
+    assert check_numbers(page.numbers, expected_headline(folder)) >= 37
+    research = pd.read_csv(folder / "research_summary.csv")
+    html = (folder / "brief.html").read_text()
+    for row in research.to_dict("records"):
+        assert f'data-key="research.{row["study"]}.fund">{"yes" if row["fund"] else "no"}<' in html
     ctx = json.loads((folder / "context.json").read_text())
     acc = pd.read_csv(folder / "continuum_acceptability.csv").set_index("strategy")
     best = page.numbers["best.probability_ce"][0]
@@ -219,6 +227,16 @@ def test_missing_result_file_is_named(job_copy):
         data.load(job_copy)
 
 
+def test_brief_of_a_job_without_notebook_06_leaves_the_research_section_out(job_copy):
+    for f in job_copy.glob("research_*"):
+        f.unlink()
+    d = data.load(job_copy)
+    assert d.research is None
+    html = render.brief_html(d)
+    assert "Which research is worth paying for" not in html
+    assert '<section aria-labelledby="methods" class="newpage">' in html  # the methods still start a page
+
+
 def _edit_json(path: Path, **changes) -> None:
     path.write_text(json.dumps(json.loads(path.read_text()) | changes))
 
@@ -231,6 +249,8 @@ def _edit_json(path: Path, **changes) -> None:
      r"budget_impact\.csv: no column 'total_cost'"),
     (lambda f: (f / "antenatal_psa.parquet").write_text("not parquet"), r"antenatal_psa\.parquet: cannot read it"),
     (lambda f: (f / "infant_findings.json").write_text("[]"), r"infant_findings\.json: no key 'findings'"),
+    (lambda f: pd.read_csv(f / "research_summary.csv").drop(columns="enbs_max").to_csv(f / "research_summary.csv"),
+     r"research_summary\.csv: no column 'enbs_max'"),
 ])
 def test_damaged_result_files_are_named_with_the_problem(job_copy, damage, message):
     damage(job_copy)

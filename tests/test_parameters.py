@@ -260,7 +260,7 @@ def test_files_only_tree_is_not_enough_for_the_models(tree, capsys):
     """The small test tree has valid files but lacks the models' inputs: `cea validate` says which."""
     assert cli.main(["validate", "--root", str(tree)]) == 2
     err = capsys.readouterr().err
-    assert ("parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05 need this input; give it in "
+    assert ("parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05, 06 need this input; give it in "
             "this unit's file or in global/") in err
 
 
@@ -287,7 +287,7 @@ def test_cli_run_refuses_missing_model_inputs_before_anything_runs(tree, tmp_pat
     out = tmp_path / "out"
     assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5", "--out", str(out)]) == 2
     assert not out.exists()
-    assert "parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05 need this input" \
+    assert "parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05, 06 need this input" \
         in capsys.readouterr().err
 
 

@@ -61,8 +61,8 @@ def test_a_new_required_input_is_checked_without_editing_the_gate(monkeypatch, p
     monkeypatch.setattr(antenatal, "REQUIRED", [*antenatal.REQUIRED, "rr_new_effect"])
     report = V.check(project_tree, ["BGD"], ["base"], report_files=False)
     assert [str(p) for p in report.problems] == [
-        "parameters/countries/BGD.yaml: rr_new_effect: missing: notebook(s) 01, 03, 04 need this input; give it in "
-        "this unit's file or in global/"]  # 03 and 04 through continuum.required(), which adds antenatal's
+        "parameters/countries/BGD.yaml: rr_new_effect: missing: notebook(s) 01, 03, 04, 06 need this input; give it "
+        "in this unit's file or in global/"]  # 03, 04, 06 through continuum.required(), which adds antenatal's
 
 
 def _scenario(root, name: str, parameters: dict, settings: dict | None = None) -> None:

@@ -97,6 +97,8 @@ class BriefData:
     thresholds: dict[str, float]
     findings: dict[str, str]
     notes: dict = field(default_factory=dict)
+    research: pd.DataFrame | None = None  # notebook 06's summary, one row per study (None: not run)
+    research_horizons: pd.DataFrame | None = None
 
     @property
     def unit_name(self) -> str:
@@ -114,10 +116,16 @@ class BriefData:
         out["best.probability_ce"] = self.best["probability_ce"]
         for phase, value in self.budget_totals.items():
             out[f"budget.{phase}"] = value
+        for row in (self.research.to_dict("records") if self.research is not None else []):
+            for k in RESEARCH_NUMBERS:
+                out[f"research.{row['study']}.{k}"] = row[k]
         return out
 
 
 MISSING = "missing (result files are written by `cea run`; re-run this job)"
+RESEARCH_NUMBERS = ("n_best", "evsi_population", "study_cost", "enbs_max")  # shown with data-key per study
+RESEARCH_COLUMNS = ("study", "title", "sample_size_unit", "years_to_report", "fund", "evppi_population",
+                    *RESEARCH_NUMBERS)
 
 
 def _read_csv(folder: Path, name: str, index: str | None = None, columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -308,7 +316,21 @@ def load(folder: str | Path) -> BriefData:
     notes["cohort_warning"] = cohort_warning(context, parameters)
     thresholds = _read_json(folder, "continuum_findings.json", keys=("thresholds_usd_per_daly",))[
         "thresholds_usd_per_daly"]
+    research, horizons, research_notes = research_value(folder)
+    notes["research_horizon_years"] = research_notes.get("horizon_years")
     return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
                      parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,
-                     notes=notes)
+                     notes=notes, research=research, research_horizons=horizons)
+
+
+def research_value(folder: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict]:
+    """Notebook 06's per-study summary, horizon table and notes, or ``(None, None, {})`` for a job
+    from before the notebook existed (the brief then leaves its research section out). A file that
+    is present but lacks a column or key the brief needs is an error naming it."""
+    if not (folder / "research_summary.csv").exists():
+        return None, None, {}
+    summary = _read_csv(folder, "research_summary.csv", columns=RESEARCH_COLUMNS)
+    horizons = _read_csv(folder, "research_horizons.csv", columns=("study", "horizon_years", "fund", "n_optimal"))
+    notes = _read_json(folder, "research_notes.json", keys=("horizon_years",))
+    return summary, horizons, notes

@@ -105,6 +105,22 @@ def _key_assumptions(data: BriefData) -> list[dict]:
     return rows
 
 
+def research_rows(data: BriefData) -> list[dict]:
+    """One row per study for the brief's research section: the summary's numbers, plus the shortest
+    decision horizon (if any) over which the study would be worth funding."""
+    if data.research is None:
+        return []
+    rows = []
+    for r in data.research.to_dict("records"):
+        h = data.research_horizons
+        longer = h[(h["study"] == r["study"]) & h["fund"].astype(bool)] if h is not None else h
+        first = longer.sort_values("horizon_years").iloc[0] if longer is not None and len(longer) else None
+        rows.append(r | {"fund": bool(r["fund"]),
+                         "funded_from_years": None if first is None else int(first["horizon_years"]),
+                         "funded_from_n": None if first is None else int(first["n_optimal"])})
+    return rows
+
+
 def brief_html(data: BriefData) -> str:
     """The brief as one self-contained HTML document."""
     figures = [{"id": stem, "caption": cap, "alt": alt, "src": data_uri(data.folder / f"{stem}.png")}
@@ -115,6 +131,7 @@ def brief_html(data: BriefData) -> str:
         d=data, ctx=data.context, figures=[f for f in figures if f["src"]],
         missing_figures=[f["caption"] for f in figures if not f["src"]],
         outcomes=HEADLINE_OUTCOMES, assumptions=_key_assumptions(data), parameters=params,
+        research=research_rows(data),
         css=(TEMPLATES / "brief.css").read_text())
 
 
