@@ -255,6 +255,28 @@ def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
     return at
 
 
+CHUNK = 10_000  # draws per pass: every draw is computed on its own, so chunks only bound memory
+
+
+def _in_chunks(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable, strict: bool,
+               n: int) -> InfantResult:
+    """:func:`run` over blocks of ``CHUNK`` draws, joined (identical numbers, bounded memory)."""
+    parts = [run({k: (v[i:i + CHUNK] if v.shape[:1] == (n,) else v) for k, v in p.items()}, settings, table,
+                 strict) for i in range(0, n, CHUNK)]
+
+    def join(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: join([v[k] for v in values]) for k in first}
+        if isinstance(first, np.ndarray) and first.ndim and first.shape[0] == min(CHUNK, n):
+            return np.concatenate(values)
+        return first
+
+    return InfantResult(join([r.outcomes for r in parts]), STRATEGIES, join([r.population for r in parts]),
+                        join([r.by_risk for r in parts]), parts[0].correction,
+                        join([r.natural_history for r in parts]))
+
+
 def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None = None,
         strict: bool | None = None, keep_trace: bool = False) -> InfantResult:
     """Evaluate the infant model for a parameter mapping (0-d arrays or a sample axis).
@@ -268,6 +290,9 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     if strict is None:
         strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
     table = table or LifeTable.from_csv()
+    shape = np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED))
+    if len(shape) == 1 and shape[0] > CHUNK and not keep_trace:
+        return _in_chunks(p, settings, table, strict, shape[0])
     h = natural_history.hazards(p, strict=strict)
     ages = np.asarray(settings.enrolment_ages_weeks, dtype=int)
     horizons = HORIZON_WEEKS - ages
