@@ -110,7 +110,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
         threshold = cea.decision_threshold(ps)[1]
     ev = U.evaluator(module, ps.settings)
     base = module.run_set(ps)
-    strategies = list(getattr(base, "strategies", None) or module.STRATEGIES)
+    strategies = list(base.strategies)
     ref, comp = strategies.index(reference), strategies.index(comparator)
     names = [n for n in ps.uncertain if n in module.REQUIRED]
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
@@ -125,8 +125,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     frames["ceaf"] = U.ceaf(cost, dalys, grid, strategies)
     frames["expected_loss"] = U.expected_loss(cost, dalys, grid, strategies)
     per = U.evpi(cost, dalys, grid)
-    population = float(np.mean(base.pregnancies_reached if hasattr(base, "pregnancies_reached")
-                               else base.identified_per_year))
+    population = float(np.mean(base.population))  # units per year (model.outcomes.Outcomes)
     frames["evpi"] = pd.DataFrame({
         "evpi_per_unit": per,
         "evpi_population": U.population_evpi(per, population, horizon_years,

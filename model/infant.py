@@ -76,6 +76,7 @@ from model import natural_history
 from model.dalys import LifeTable, discounted_years
 from model.markov import check_transitions, correction_weights, simulate
 from model.natural_history import weekly
+from model.outcomes import Outcomes
 from model.parameters import ParameterSet, Settings
 
 STATES = ("untreated", "mami", "mami_recovered", "inpatient", "recovered", "defaulted", "relapsed", "dead")
@@ -224,42 +225,19 @@ def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class InfantResult:
-    """Outcomes per identified infant: ``outcomes[name]`` has shape ``(*samples, 3 strategies)``;
-    ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 3 strategies)``; ``natural_history`` is
-    the calibration (:func:`model.natural_history.hazards`)."""
+class InfantResult(Outcomes):
+    """Outcomes per identified infant (:class:`model.outcomes.Outcomes`, 3 strategies; the population
+    is the infants identified in a year); ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 3
+    strategies)``; ``natural_history`` is the calibration (:func:`model.natural_history.hazards`)."""
 
-    outcomes: dict[str, np.ndarray]
     by_risk: dict[str, np.ndarray]
-    identified_per_year: np.ndarray
     correction: str
     natural_history: dict
 
     @property
-    def strategies(self) -> list[str]:
-        return list(STRATEGIES)
-
-    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
-        """Mean outcomes per strategy (rows) times ``scale`` (e.g. 1,000 infants)."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def national(self) -> pd.DataFrame:
-        """Mean outcomes for the infants identified in the country in one year."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * self.identified_per_year[..., None]).reshape(-1, n).mean(axis=0)
-                for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def long(self) -> pd.DataFrame:
-        """Tidy per-sample outcomes: sample, strategy, one column per outcome."""
-        n = len(STRATEGIES)
-        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
-        m = next(iter(flat.values())).shape[0]
-        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(STRATEGIES, m)}
-        frame.update({k: v.ravel() for k, v in flat.items()})
-        return pd.DataFrame(frame)
+    def identified_per_year(self) -> np.ndarray:
+        """At-risk infants identified in the country in one year (the population)."""
+        return self.population
 
 
 def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
@@ -277,6 +255,28 @@ def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
     return at
 
 
+CHUNK = 10_000  # draws per pass: every draw is computed on its own, so chunks only bound memory
+
+
+def _in_chunks(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable, strict: bool,
+               n: int) -> InfantResult:
+    """:func:`run` over blocks of ``CHUNK`` draws, joined (identical numbers, bounded memory)."""
+    parts = [run({k: (v[i:i + CHUNK] if v.shape[:1] == (n,) else v) for k, v in p.items()}, settings, table,
+                 strict) for i in range(0, n, CHUNK)]
+
+    def join(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: join([v[k] for v in values]) for k in first}
+        if isinstance(first, np.ndarray) and first.ndim and first.shape[0] == min(CHUNK, n):
+            return np.concatenate(values)
+        return first
+
+    return InfantResult(join([r.outcomes for r in parts]), STRATEGIES, join([r.population for r in parts]),
+                        join([r.by_risk for r in parts]), parts[0].correction,
+                        join([r.natural_history for r in parts]))
+
+
 def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None = None,
         strict: bool | None = None, keep_trace: bool = False) -> InfantResult:
     """Evaluate the infant model for a parameter mapping (0-d arrays or a sample axis).
@@ -290,6 +290,9 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     if strict is None:
         strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
     table = table or LifeTable.for_settings(settings)
+    shape = np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED))
+    if len(shape) == 1 and shape[0] > CHUNK and not keep_trace:
+        return _in_chunks(p, settings, table, strict, shape[0])
     h = natural_history.hazards(p, strict=strict)
     ages = np.asarray(settings.enrolment_ages_weeks, dtype=int)
     horizons = HORIZON_WEEKS - ages
@@ -395,7 +398,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     nh = {**h, "failed": ~np.isfinite(h["mu_at_risk"]).all(axis=-1)}  # only when not strict
     if keep_trace:
         nh["trace"] = res.trace
-    return InfantResult(outcomes, by_risk, np.broadcast_to(identified, shape), settings.infant_correction, nh)
+    return InfantResult(outcomes, STRATEGIES, np.broadcast_to(identified, shape), by_risk, settings.infant_correction,
+                        nh)
 
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> InfantResult:
@@ -437,42 +441,3 @@ def diagram() -> str:
 
 
 AVERTED = ("dalys", "deaths")
-
-
-def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """No programme, inpatient care and MAMI per 1,000 identified at-risk infants (a
-    :class:`model.report.Report` with file prefix ``infant``); increments are against no
-    programme, so each care model's absolute value shows, and the frontier gives MAMI vs inpatient."""
-    from model import cea
-    from model.report import build
-
-    base = run_set(ps)
-    psa = run_set(ps, draws=draws, seed=seed)
-
-    def headline(inc: pd.DataFrame) -> list[str]:
-        name = ps.unit_name or ps.unit or "this setting"
-        lines = [f"In {name}, for 1,000 identified at-risk infants under 6 months, compared with no programme:"]
-        for s in ("inpatient", "MAMI"):
-            m = inc.loc[s]
-            what = (f"averts {m['deaths_averted'] * 1e3:,.1f} deaths and {m['dalys_averted'] * 1e3:,.0f} DALYs"
-                    if m["dalys_averted"] > 0 else
-                    f"causes {-m['deaths_averted'] * 1e3:,.1f} more deaths and {-m['dalys_averted'] * 1e3:,.0f} "
-                    "more DALYs")
-            cost = (f"for US${m['incremental_cost'] * 1e3:,.0f}" if m["incremental_cost"] >= 0
-                    else f"and saves US${-m['incremental_cost'] * 1e3:,.0f}")
-            per = (f" (US${m['cost_per_dalys_averted']:,.0f} per DALY averted)"
-                   if m["dalys_averted"] > 0 and m["incremental_cost"] > 0 else "")
-            label = "inpatient care" if s == "inpatient" else "MAMI community care for moderate-risk pairs"
-            lines.append(f"- {label} {what} {cost}{per}.")
-        return lines
-
-    return build("infant", base, psa, STRATEGIES, NO_PROGRAMME, AVERTED, cea.thresholds_for(ps), 1_000,
-                 "per 1,000 identified at-risk infants", headline, "MAMI",
-                 {"within_cycle_correction": base.correction, "cycle": "1 week",
-                  "horizon": "enrolment to 1 year of age",
-                  "enrolment_ages_weeks": list(ps.settings.enrolment_ages_weeks),
-                  "natural_history_clipped_share": float(np.mean(psa.natural_history["clipped"])),
-                  "natural_history_failed_share": float(np.mean(psa.natural_history["failed"])),
-                  "untreated_risk_over_horizon": {k: float(np.asarray(v)) for k, v in
-                                                  base.natural_history["risks"].items()},
-                  "data_quality": ps.quality()})
