@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 def _print_problems(problems: list[P.Problem]) -> None:
     print(f"cea: {len(problems)} problem(s) in the parameter files:", file=sys.stderr)
     for p in problems:
-        print(f"  {p}", file=sys.stderr)
+        print(f"  {' '.join(str(p).split())}", file=sys.stderr)  # one line each, whatever the message holds
 
 
 def _unit_lines(report: V.Report) -> None:

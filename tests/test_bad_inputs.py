@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -321,6 +322,9 @@ PARAMETER_CASES = [
     Case("study cost that is not a number", edit_text("studies/mms-trial.yaml", lambda t: t.replace(
         "    value: 750000", "    value: .nan", 1)), "parameters/studies/mms-trial.yaml", "costs.fixed.value",
          f"{FINITE} (got nan)"),
+    Case("study design that is not valid YAML (one line per problem)", write("studies/trial.yaml",
+                                                                          "name: trial\ndescription: a: b\n"),
+         "parameters/studies/trial.yaml", "line 2", "not valid YAML: mapping values are not allowed in this context"),
     Case("study design with NaN and a duplicate key", write("studies/trial.yaml",
                                                             "name: trial\nsize: .nan\nname: again\n"),
          "parameters/studies/trial.yaml", "name", "duplicate key (lines 1 and 3)"),
@@ -351,6 +355,13 @@ def run_cli(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def one_line_each(stderr: str) -> bool:
+    """Whether every problem is printed on one line: as many indented lines as 'cea: N problem(s)' says."""
+    counts = re.findall(r"^cea: (\d+) problem\(s\)", stderr, re.M)
+    listed = [line for line in stderr.splitlines() if line.startswith("  ")]
+    return len(counts) == 1 and len(listed) == int(counts[0])
+
+
 def check_parameter_case(case: Case, tmp: Path) -> dict:
     """Apply ``case`` to a fresh small tree; return what validate and run did."""
     root = small_tree(tmp / "parameters")
@@ -371,6 +382,7 @@ def test_bad_parameter_input_is_refused_with_file_key_and_problem(case, tmp_path
     assert (got["validate"], got["run"]) == (2, 2), got["stderr"]
     assert got["named"], f"expected '{case.file}: {case.key}: {case.reason}' in\n{got['stderr']}\n{got['run_stderr']}"
     assert not got["written"] and not got["traceback"]
+    assert one_line_each(got["stderr"]) and one_line_each(got["run_stderr"]), got["stderr"]
 
 
 def test_the_small_tree_is_valid(tmp_path):
