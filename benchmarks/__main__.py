@@ -107,21 +107,26 @@ def bench_continuum_loop(ps: P.ParameterSet, n: int, vectorised_10k: float) -> N
 
 _JOB_STEP = """
 import resource, sys, time
-from model import analysis, antenatal, continuum, infant, parameters as P
+from model import analysis, parameters as P, report, research
 ps, step, draws = P.load(sys.argv[1], "base"), sys.argv[2], int(sys.argv[3])
 t0 = time.perf_counter()
 if step == "04":
     analysis.run(ps, "continuum", draws=draws, seed=1, sobol_n=256, morris_trajectories=20)
+elif step == "06":
+    research.run(ps, draws=draws, seed=1)
 else:
-    {"01": antenatal, "02": infant, "03": continuum}[step].report(ps, draws=draws, seed=1)
+    {"01": report.antenatal_report, "02": report.infant_report, "03": report.continuum_report}[step](
+        ps, draws=draws, seed=1)
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
-JOB_STEPS = {"01": "antenatal report", "02": "infant report", "03": "continuum report", "04": "uncertainty analyses"}
+JOB_STEPS = {"01": "antenatal report", "02": "infant report", "03": "continuum report", "04": "uncertainty analyses",
+             "06": "research value (EVSI)"}
 
 
 def bench_job_memory(unit: str, draws_list: list[int]) -> None:
-    """Peak memory and time of each notebook's model step by PSA draws, each in a fresh process as
-    the notebooks' kernels are: what bounds ``cea run --draws`` (``model.cli.MAX_DRAWS``)."""
+    """Peak memory and time of each notebook's model step by PSA draws (05, the budget impact, has no
+    PSA), each in a fresh process as the notebooks' kernels are: what bounds ``cea run --draws``
+    (``model.cli.MAX_DRAWS``)."""
     import subprocess
     import sys
 

@@ -10,13 +10,14 @@ use (nothing is written).
 
 Bounds on ``cea run`` (each refused with exit 2 before anything is written):
 
-* ``--draws`` 1 .. ``MAX_DRAWS`` (100,000). Each notebook's kernel holds about 8 kB per draw above
-  a base of 0.2-0.4 GB: at 100,000 draws the continuum report (notebook 03) peaks at 1.1 GB and
-  the uncertainty analyses (notebook 04) at 1.2 GB (``python -m benchmarks --job-memory 1000
-  30000 100000`` on the 2-core machine). A million draws would need about 8.5 GB per worker
-  (17 GB with ``--workers 2``), and 1,000,000,000 ended in ``MemoryError``. More draws than
-  100,000 buy nothing a decision needs: the Monte Carlo standard error of a PSA mean is then
-  0.3% of its standard deviation.
+* ``--draws`` 1 .. ``MAX_DRAWS`` (100,000). Each notebook's kernel grows linearly with the draws:
+  at 100,000 draws the continuum report (notebook 03) peaks at 0.9 GB, the uncertainty analyses
+  (04) at 1.2 GB and the research-value notebook (06, EVSI) at 2.9 GB, about 27 kB per draw
+  (``python -m benchmarks --job-memory 1000 30000 100000`` on the 2-core, 24 GB machine). A
+  million draws would need about 28 GB for notebook 06 alone, more than the machine has
+  (1,000,000,000 was accepted and ended in ``MemoryError``, issue 15). More draws than 100,000
+  buy nothing a decision needs: the Monte Carlo standard error of a PSA mean is then 0.3% of its
+  standard deviation.
 * ``--sobol-n`` 1 .. ``MAX_SOBOL_N`` (65,536): Sobol runs N x (inputs + 2) model evaluations in
   chunks, so memory is bounded but time is not: N = 4,096 took 17.8 s (``python -m benchmarks``,
   commit 0c85e89), so 65,536 takes about 5 min per job.
@@ -138,8 +139,8 @@ def run_argument_problems(args: argparse.Namespace) -> list[str]:
     """Every bound ``cea run`` puts on its options (see the module docstring), as messages."""
     out = []
     if not 1 <= args.draws <= MAX_DRAWS:
-        out.append(f"--draws must be between 1 and {MAX_DRAWS:,} (got {args.draws:,}): a kernel holds about 8 kB "
-                   "per draw (1.2 GB at the maximum), and more draws than that add nothing a decision needs")
+        out.append(f"--draws must be between 1 and {MAX_DRAWS:,} (got {args.draws:,}): a notebook kernel holds up "
+                   "to about 27 kB per draw (2.9 GB at the maximum), and more draws add nothing a decision needs")
     if not 1 <= args.sobol_n <= MAX_SOBOL_N:
         out.append(f"--sobol-n must be between 1 and {MAX_SOBOL_N:,} (got {args.sobol_n:,})")
     if not 0 <= args.seed <= MAX_SEED:
