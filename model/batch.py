@@ -142,7 +142,7 @@ def _notebook_parameters(name: str, job: Job) -> dict:
         return {**common, "draws": job.draws, "seed": job.seed, "model": "continuum", "sobol_n": job.sobol_n,
                 "morris_trajectories": 20}
     if name.startswith("05"):
-        return {**common, "strategy": "MMS + MAMI"}
+        return {**common, "strategy": "recommended"}  # the brief's strategy (notebook 03's PSA)
     return {**common, "draws": job.draws, "seed": job.seed}
 
 

@@ -176,11 +176,16 @@ def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
         fewer = (identified["IFA + inpatient"] - identified["MMS + inpatient"]) * 1e5
         none = inc.loc["IFA + no programme"]
         care = -none["infant_deaths_averted"] * 1e5
+        def change(n: float, what: str, lost: str) -> str:  # losses read as losses, never 'avert -n'
+            return f"avert {n:,.0f} {what}" if n >= 0 else f"{lost.format(f'{-n:,.0f}')}"
+
+        cost = both["incremental_cost"] * 1e5
         return [f"In {name}, per 100,000 pregnancies reached, MMS would mean about {fewer:,.0f} fewer "
-                "identified at-risk infants to care for; MMS with MAMI community care would avert "
-                f"{both['dalys_averted'] * 1e5:,.0f} DALYs and {both['infant_deaths_averted'] * 1e5:,.0f} "
-                "infant deaths compared with IFA and inpatient care, for "
-                f"US${both['incremental_cost'] * 1e5:,.0f}.",
+                "identified at-risk infants to care for; MMS with MAMI community care would "
+                f"{change(both['dalys_averted'] * 1e5, 'DALYs', 'lose {} healthy life-years (DALYs)')} and "
+                f"{change(both['infant_deaths_averted'] * 1e5, 'infant deaths', 'cause {} more infant deaths')} "
+                "compared with IFA and inpatient care, "
+                + (f"for US${cost:,.0f} more." if cost >= 0 else f"and save US${-cost:,.0f}."),
                 f"Without any programme for at-risk infants (IFA + no programme), {care:,.1f} more infants "
                 f"would die per 100,000 pregnancies than under today's inpatient referral"
                 if care >= 0 else

@@ -88,6 +88,23 @@ def compare(decision: str, ours: Mapping[str, tuple[float, float]], price_year: 
     return pd.DataFrame(rows).set_index("study")
 
 
+def this_run(incremental: pd.DataFrame, strategy: str, label: str, deaths: str = "infant_deaths"
+             ) -> dict[str, tuple[float, float]]:
+    """This run's row for :func:`compare` from an incremental table (``model.cea.incremental``):
+    ``{"<label> (<status>)": (US$ per DALY averted, US$ per death averted)}``, each ratio NaN unless
+    the strategy costs more and averts more of that outcome (the brief's vocabulary,
+    :mod:`model.brief.words`), so a dominated strategy never shows a negative 'cost per DALY'."""
+    from model.brief import words
+
+    row = incremental.loc[strategy]
+    cost = float(row["incremental_cost"])
+    daly = words.icer(cost, float(row["dalys_averted"]))
+    death = words.icer(cost, float(row[f"{deaths}_averted"]))
+    status = words.status(cost, float(row["dalys_averted"]))
+    return {f"{label} ({status})": (float("nan") if daly is None else daly,
+                                    float("nan") if death is None else death)}
+
+
 def evidence_table(name: str, root: str | Path | None = None) -> pd.DataFrame:
     """``parameters/evidence/<name>.csv``: an evidence table (estimates with their sources); every
     ``source`` must be a key of ``sources.yaml``."""

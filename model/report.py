@@ -30,6 +30,7 @@ class Report:
     findings: str
     strategies: list[str]
     notes: dict = field(default_factory=dict)
+    reference: str = ""  # the strategy increments are taken against (the CE plane's origin)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write every frame (CSV; the PSA also as Parquet) and the findings, atomically."""
@@ -52,8 +53,9 @@ class Report:
         return self.psa.pivot(index="sample", columns="strategy", values=outcome)[self.strategies].to_numpy()
 
     def ce_plane(self, title: str, unit: str = "per unit"):
-        """CE plane of every strategy against the first, PSA cloud and means, threshold lines."""
-        return plots.ce_plane(self.strategies, self.psa_arrays("cost"), self.psa_arrays("dalys"),
+        """CE plane of every strategy against the reference, PSA cloud and means, threshold lines."""
+        ref = self.strategies.index(self.reference) if self.reference in self.strategies else 0
+        return plots.ce_plane(self.strategies, self.psa_arrays("cost"), self.psa_arrays("dalys"), reference=ref,
                               thresholds=self.thresholds, title=title, unit=unit)
 
     def save_ce_plane(self, folder: str | Path, title: str, unit: str = "per unit") -> list[Path]:
@@ -89,4 +91,5 @@ def build(prefix: str, base, psa, strategies: Sequence[str], reference: str, ave
     findings = "\n".join(headline(inc) + frontier_lines(inc, thresholds, acceptability, focus))
     return Report(prefix=prefix, unit_label=unit_label, base=per_unit * scale, base_national=base.national(),
                   incremental=inc, psa=psa.long(), psa_summary=psa_summary, acceptability=acceptability,
-                  thresholds=thresholds, findings=findings, strategies=list(strategies), notes=notes or {})
+                  thresholds=thresholds, findings=findings, strategies=list(strategies), notes=notes or {},
+                  reference=reference)

@@ -49,8 +49,8 @@ GLOBAL = {
 COUNTRY = {
     "code": "BGD", "name": "Bangladesh",
     "parameters": {
-        "nmr": {"label": "Neonatal mortality rate", "value": 18.0, "low": 16.6, "high": 19.3, "distribution": "lognormal",
-                "unit": "per 1,000 live births", "source": "src_a", "status": "verified"},
+        "nmr": {"label": "Neonatal mortality rate", "value": 18.0, "low": 16.6, "high": 19.3,
+                "distribution": "lognormal", "unit": "per 1,000 live births", "source": "src_a", "status": "verified"},
         "p_event": {"label": "Event risk", "value": 0.25, "low": 0.15, "high": 0.35, "source": "src_a",
                     "status": "verified"},
     },
