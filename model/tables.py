@@ -42,6 +42,8 @@ def _year(value) -> str:
 def show(frame: pd.DataFrame, digits: int = 3, percent: Iterable[str] = (), caption: str | None = None):
     """A Styler of ``frame``: numbers by :func:`sig`, ``percent`` columns as percentages, year
     columns as whole years, text wrapped rather than cut."""
+    if not frame.index.is_unique:  # e.g. several 'this run' rows: a Styler needs unique labels
+        frame = frame.reset_index()
     percent = set(percent)
     formats = {}
     for col in frame.columns:

@@ -94,6 +94,7 @@ class BriefData:
     labels: dict[str, str] = field(default_factory=dict)
     published: pd.DataFrame | None = None
     by_risk: pd.DataFrame | None = None
+    strategies: pd.DataFrame | None = None  # continuum base case per 100,000 pregnancies, by strategy
 
     @property
     def unit_name(self) -> str:
@@ -379,7 +380,8 @@ def load(folder: str | Path) -> BriefData:
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
                      parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,
                      notes=notes, labels=labels, published=_published(folder),
-                     by_risk=_optional_csv(folder, "infant_by_risk.csv"))
+                     by_risk=_optional_csv(folder, "infant_by_risk.csv"),
+                     strategies=_read_csv(folder, "continuum_base.csv", "strategy"))
 
 
 def _optional_csv(folder: Path, name: str) -> pd.DataFrame | None:

@@ -23,7 +23,7 @@ Sentences never print a negative count after a verb of gain: :func:`outcome_chan
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 
 DOMINANT, DOMINATED = "dominant", "dominated"
 NORTH_EAST, SOUTH_WEST, SAME = "more costly, more effective", "less costly, less effective", "no difference"
@@ -96,47 +96,63 @@ def money(value: float) -> str:
     return f"US${size:,.0f}" if size >= 10 else f"US${size:,.2f}"
 
 
-def outcome_change(averted: float, outcome: str) -> str:
+Mark = Callable[[str, float, str], str]
+
+
+def plain(name: str, value: float, text: str) -> str:
+    """The default :data:`Mark`: a number as shown. A renderer may instead wrap ``text`` in an
+    element that carries ``name`` and the signed ``value``."""
+    return text
+
+
+def _noun(outcome: str, value: float) -> str:
+    one, many = NOUNS.get(outcome, (outcome.replace("_", " "), outcome.replace("_", " ")))
+    return one if count(value) in ("1", "1.0") else many
+
+
+def outcome_change(averted: float, outcome: str, mark: Mark = plain) -> str:
     """'averts 12 infant deaths', 'causes 12 more infant deaths', 'changes no infant deaths';
     DALYs: 'averts 6,641 DALYs', 'loses 6,641 healthy life-years (DALYs)'."""
-    one, many = NOUNS.get(outcome, (outcome.replace("_", " "), outcome.replace("_", " ")))
     if _zero(averted) or count(averted) in ("0.00", "0"):
-        return f"changes no {many}"
-    noun = one if count(averted) in ("1", "1.0") else many
+        return f"changes no {NOUNS.get(outcome, ('', outcome))[1]}"
+    n, noun = mark(outcome, averted, count(averted)), _noun(outcome, averted)
     if averted > 0:
-        return f"averts {count(averted)} {noun}"
+        return f"averts {n} {noun}"
     if outcome == "dalys":
-        return f"loses {count(averted)} healthy life-years ({noun})"
-    return f"causes {count(averted)} more {noun}"
+        return f"loses {n} healthy life-years ({noun})"
+    return f"causes {n} more {noun}"
 
 
-def cost_change(d_cost: float) -> str:
+def cost_change(d_cost: float, mark: Mark = plain) -> str:
     """'costs US$1,234 more', 'saves US$1,234', 'costs the same'."""
     if _zero(d_cost):
         return "costs the same"
-    return f"costs {money(d_cost)} more" if d_cost > 0 else f"saves {money(d_cost)}"
+    shown = mark("cost", d_cost, money(d_cost))
+    return f"costs {shown} more" if d_cost > 0 else f"saves {shown}"
 
 
 def join(parts: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     parts = [p for p in parts if p]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1] if parts else ""
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def changes(averted: dict[str, float], outcomes: tuple[str, ...]) -> str:
-    """Gains first, then losses: 'averts 3 stillbirths and 1.2 DALYs, but causes 4 more infant deaths'."""
+def changes(averted: dict[str, float], outcomes: tuple[str, ...], mark: Mark = plain) -> str:
+    """Gains first, then losses: 'averts 3.0 stillbirths and 1.2 DALYs, but causes 4.0 more infant
+    deaths and loses 9.1 healthy life-years (DALYs)'."""
     gains, more, lost = [], [], ""
     for o in outcomes:
         if o not in averted or _zero(averted[o]):
             continue
-        one, many = NOUNS.get(o, (o.replace("_", " "), o.replace("_", " ")))
-        noun = one if count(averted[o]) in ("1", "1.0") else many
+        n, noun = mark(o, averted[o], count(averted[o])), _noun(o, averted[o])
         if averted[o] > 0:
-            gains.append(f"{count(averted[o])} {noun}")
+            gains.append(f"{n} {noun}")
         elif o == "dalys":
-            lost = f"loses {count(averted[o])} healthy life-years ({noun})"
+            lost = f"loses {n} healthy life-years ({noun})"
         else:
-            more.append(f"{count(averted[o])} more {noun}")
+            more.append(f"{n} more {noun}")
     losses = join(([f"causes {join(more)}"] if more else []) + ([lost] if lost else []))
     if gains and losses:
         return f"averts {join(gains)}, but {losses}"
@@ -146,15 +162,16 @@ def changes(averted: dict[str, float], outcomes: tuple[str, ...]) -> str:
 
 
 def comparison_sentence(new: str, old: str, d_cost: float, averted: dict[str, float], threshold: float,
-                        scope: str = "per 100,000 pregnancies") -> str:
+                        scope: str = "per 100,000 pregnancies", mark: Mark = plain) -> str:
     """One sentence for a pairwise result, right in every quadrant of the cost-effectiveness plane."""
     e = averted["dalys"]
     s = status(d_cost, e)
-    what = f"{new} instead of {old} {cost_change(d_cost)} and {outcome_change(e, 'dalys')} {scope}"
+    what = f"{new} instead of {old} {cost_change(d_cost, mark)} and {outcome_change(e, 'dalys', mark)} {scope}"
     if s == NORTH_EAST:
         ratio = d_cost / e
         side = "below" if ratio <= threshold else "above"
-        return f"{what}: {money(ratio)} per DALY averted, {side} the threshold of {money(threshold)}."
+        icer_text = mark("icer", ratio, money(ratio))
+        return f"{what}: {icer_text} per DALY averted, {side} the threshold of {money(threshold)}."
     if s == DOMINANT:
         return f"{what}: it dominates {old}."
     if s == DOMINATED:
@@ -168,5 +185,17 @@ def comparison_sentence(new: str, old: str, d_cost: float, averted: dict[str, fl
     return f"{new} and {old} have the same cost and DALYs {scope}."
 
 
-def is_number(value) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
+def direction(averted: float, outcome: str) -> tuple[str, str]:
+    """A table cell's number and word: (magnitude as shown, 'fewer' | 'more' | ''), e.g.
+    ('4.1', 'fewer') for 4.1 infant deaths averted, ('145', 'more') for 145 added."""
+    if _zero(averted) or count(averted) in ("0.00", "0"):
+        return "0", ""
+    return count(averted), "fewer" if averted > 0 else "more"
+
+
+def cost_and_changes(d_cost: float, averted: dict[str, float], outcomes: tuple[str, ...], mark: Mark = plain) -> str:
+    """'costs US$5 more and averts 3.0 infant deaths', 'saves US$5 but causes 3.0 more infant deaths',
+    'saves US$5 and averts ...': 'but' joins a saving to a loss of health."""
+    health = changes(averted, outcomes, mark)
+    joint = "but" if d_cost < -TOLERANCE and not health.startswith("averts") else "and"
+    return f"{cost_change(d_cost, mark)} {joint} {health}"
