@@ -124,7 +124,7 @@ class BriefData:
         """EVPPI per pregnancy below which an input is not shown (1% of the EVPI at the threshold)."""
         return EVPPI_FLOOR_SHARE * max(self.best["evpi"], 0.0)
 
-    def evppi_shown(self, top: int = 5) -> pd.DataFrame:
+    def evppi_shown(self, top: int = 4) -> pd.DataFrame:
         """The EVPPI rows at or above :attr:`evppi_floor`, largest first, at most ``top``."""
         floor = self.evppi_floor
         return self.evppi[self.evppi["evppi"] >= floor].head(top) if floor > 0 else self.evppi.iloc[0:0]
