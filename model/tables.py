@@ -56,10 +56,18 @@ def show(frame: pd.DataFrame, digits: int = 3, percent: Iterable[str] = (), capt
     styler = frame.style.format(formats, na_rep="")
     if not isinstance(frame.index, pd.RangeIndex) and pd.api.types.is_numeric_dtype(frame.index):
         styler = styler.format_index(lambda v: sig(v, digits), axis=0)
-    styler = styler.set_properties(**{"white-space": "normal", "text-align": "right"})
-    text = [c for c in frame.columns if frame[c].dtype == object]
+    numbers = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    text = [c for c in frame.columns if c not in numbers]
+    if numbers:
+        styler = styler.set_properties(subset=numbers, **{"text-align": "right", "white-space": "nowrap"})
     if text:
-        styler = styler.set_properties(subset=text, **{"text-align": "left", "min-width": "8em"})
+        styler = styler.set_properties(subset=text, **{"text-align": "left", "white-space": "normal",
+                                                       "min-width": "8em"})
+    if "note" in frame.columns:
+        styler = styler.set_properties(subset=["note"], **{"min-width": "32em"})
+    styler = styler.set_table_styles([{"selector": "th.row_heading", "props": "text-align: left; min-width: 14em;"},
+                                      {"selector": "caption", "props": "text-align: left; font-weight: bold;"}],
+                                     overwrite=False)
     return styler.set_caption(caption) if caption else styler
 
 
