@@ -163,8 +163,8 @@ def tornado(table, value: str = "inmb", top: int = 12, title: str = "",
 def curves(frame, ylabel: str, title: str = "", xlabel: str = "threshold (US$ per DALY averted)",
            marker: tuple[str, float] | None = None, probability: bool = False):
     """One line per column of ``frame`` against its index (CEACs, expected loss, EVPI ...).
-    ``marker`` = (label, x) draws the decision threshold as a vertical line; ``probability`` fixes
-    the vertical axis to 0-1."""
+    ``marker`` = (label, x) draws the decision threshold as a broad grey vertical line (unlike any
+    curve); ``probability`` fixes the vertical axis to 0-1."""
     styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
     fig, ax = plt.subplots(figsize=(6, 4.4))
     for k, col in enumerate(frame.columns):
@@ -172,7 +172,7 @@ def curves(frame, ylabel: str, title: str = "", xlabel: str = "threshold (US$ pe
     if probability:
         ax.set_ylim(0, 1.02)
     if marker is not None:
-        ax.axvline(marker[1], color="black", lw=1.0, ls=(0, (1, 2)), label=f"{marker[0]}: US${marker[1]:,.0f}")
+        ax.axvline(marker[1], color="0.55", lw=3, alpha=0.6, label=f"{marker[0]}: US${marker[1]:,.0f}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -197,7 +197,7 @@ def ceaf(frame, title: str = "", marker: tuple[str, float] | None = None,
                 ls=styles[k % len(styles)], label=f"optimal: {name}")
     ax.set_ylim(0, 1.02)
     if marker is not None:
-        ax.axvline(marker[1], color="black", lw=1.0, ls=(0, (1, 2)), label=f"{marker[0]}: US${marker[1]:,.0f}")
+        ax.axvline(marker[1], color="0.55", lw=3, alpha=0.6, label=f"{marker[0]}: US${marker[1]:,.0f}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("probability the optimal strategy is cost-effective")
     ax.set_title(title)
@@ -271,10 +271,10 @@ def league(labels: Sequence[str], mms_icer: Sequence[float], mami_icer: Sequence
     ax.barh(y + 0.2, np.nan_to_num(mami), height=0.38, color="white", edgecolor="black", hatch="///",
             label="MAMI vs inpatient")
     ax.scatter(thresholds, y, marker="|", s=300, color="black", zorder=3, label="decision threshold")
-    for values, statuses, dy in ((mms, mms_status, -0.2), (mami, mami_status, 0.2)):
+    for name, values, statuses, dy in (("MMS", mms, mms_status, -0.2), ("MAMI", mami, mami_status, 0.2)):
         for i, (v, st) in enumerate(zip(values, statuses, strict=False)):
             if not np.isfinite(v):
-                ax.text(0, i + dy, f" {st}", va="center", ha="left", fontsize=9, style="italic")
+                ax.text(0, i + dy, f" {name}: {st}", va="center", ha="left", fontsize=9, style="italic")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()

@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model import cea
+from model import cea, published
 from model.brief import INDEX_COLUMNS, _row, build_brief, cheers, data, render, words
 
 THRESHOLD = 300.0
@@ -122,6 +122,9 @@ def write_job(folder: Path, quadrant: str = "north-east", continuum: dict | None
         "calibration_clipped_share": 0.2 if cautions else 0.0}))
     (folder / "infant_findings.json").write_text(json.dumps(findings | {"natural_history_clipped_share": 0.0}))
     (folder / "continuum_findings.json").write_text(json.dumps(findings))
+    ours = published.this_run(pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy"), "MMS",
+                              "MMS vs IFA")
+    published.compare("mms", ours, 2023, "Testland").reset_index().to_csv(folder / "published_mms.csv", index=False)
     (folder / "context.json").write_text(json.dumps({
         "unit": "BGD", "unit_name": "Testland", "scenario": "base", "scenario_description": "By hand.",
         "decision_threshold": {"label": "opportunity cost", "value": THRESHOLD},
@@ -319,3 +322,15 @@ def test_status_on_the_axes_and_in_each_quadrant(d_cost, d_effect, expected):
 ])
 def test_outcome_changes_in_words(averted, outcome, expected):
     assert words.outcome_change(averted, outcome) == expected
+
+
+def test_published_results_sit_beside_this_run_converted_and_sourced(tmp_path):
+    page = render.brief_html(data.load(write_job(tmp_path / "job", "north-west")))
+    table = page.split('id="published"')[1].split("</table>")[0]
+    text = text_of(table)
+    assert "this run MMS vs IFA (dominated); Testland none none" in text  # no ratio for a dominated result
+    kashi = published.load().loc["kashi2019_bgd"]
+    converted = published.compare("mms", {}, 2023, "x").loc["kashi2019_bgd", "US$ per DALY averted (2023)"]
+    assert f"Kashi 2019 {kashi['compared']}; {kashi['population']} {render.fmt_money(converted)}" in text
+    assert "USD 21 per DALY (2016)" in text and kashi["why_differs"][:40] in text
+    assert "nan" not in text.split() and "Kashi B, Godin CM" in text_of(page.split('id="published"')[1])

@@ -182,6 +182,16 @@ def _strategies(data: BriefData) -> list[dict]:
     return rows
 
 
+def _value(v):
+    """A table cell's number, or None for an empty (NaN) cell."""
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _text(v) -> str:
+    """A table cell's text, '' for an empty cell (pandas reads empty CSV cells as NaN)."""
+    return "" if _value(v) is None else str(v)
+
+
 def _published(data: BriefData) -> list[dict]:
     """Rows of the published-results table: this run's status where it has no ratio."""
     if data.published is None:
@@ -192,12 +202,11 @@ def _published(data: BriefData) -> list[dict]:
     for r in data.published.to_dict("records"):
         ours = r["study"] == "this run"
         status = re.search(r"\(([^()]*)\)$", r["compared"]) if ours else None
-        value = lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else v  # noqa: E731
         rows.append({"decision": r["decision"], "ours": ours, "study": short_citation(r["study"]),
-                     "citation": r.get("source", ""), "compared": r["compared"], "population": r["population"],
-                     "per_daly": value(r[daly]), "per_death": value(r[death]),
-                     "status": status.group(1) if status else "", "as_published": r["as published"] or "",
-                     "why": r["why it may differ"] or ""})
+                     "citation": _text(r.get("source")), "compared": r["compared"], "population": r["population"],
+                     "per_daly": _value(r[daly]), "per_death": _value(r[death]),
+                     "status": status.group(1) if status else "", "as_published": _text(r["as published"]),
+                     "why": _text(r["why it may differ"])})
     return rows
 
 

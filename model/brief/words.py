@@ -93,6 +93,8 @@ def count(value: float) -> str:
 def money(value: float) -> str:
     """US$ magnitude for a sentence (the sign goes into the verb)."""
     size = abs(value)
+    if _zero(size):
+        return "US$0"
     return f"US${size:,.0f}" if size >= 10 else f"US${size:,.2f}"
 
 
