@@ -1,5 +1,7 @@
 """Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``.
 
+``python -m benchmarks.markov`` runs only the cohort engine against hand-written numpy loops.
+
 Measured on whatever machine runs it (the figures in the closing notes come from a 2-core
 sandbox). Not a test: nothing here asserts a time."""
 
@@ -11,6 +13,7 @@ import time
 
 import numpy as np
 
+from benchmarks import markov as markov_bench
 from model import analysis, antenatal, continuum, gsa, infant
 from model import parameters as P
 from model import uncertainty as U
@@ -110,6 +113,8 @@ def main() -> None:
     args = parser.parse_args()
     ps = P.load(args.unit, "base")
     print(f"unit {args.unit}, numpy {np.__version__}")
+    for n in args.draws:
+        markov_bench.compare(n)
     t100k = None
     for n in args.draws:
         bench_sampling(ps, n)

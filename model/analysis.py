@@ -129,7 +129,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
         threshold = cea.decision_threshold(ps)[1]
     ev = U.evaluator(module, ps.settings)
     base = module.run_set(ps)
-    strategies = list(getattr(base, "strategies", None) or module.STRATEGIES)
+    strategies = list(base.strategies)
     ref, comp = strategies.index(reference), strategies.index(comparator)
     names = [n for n in ps.uncertain if n in module.REQUIRED]
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
@@ -143,14 +143,16 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     frames["ceaf"] = U.ceaf(cost, dalys, grid, strategies)
     frames["expected_loss"] = U.expected_loss(cost, dalys, grid, strategies)
     per = U.evpi(cost, dalys, grid)
-    population = float(np.mean(base.pregnancies_reached if hasattr(base, "pregnancies_reached")
-                               else base.identified_per_year))
+    population = float(np.mean(base.population))  # units per year (model.outcomes.Outcomes)
     frames["evpi"] = pd.DataFrame({
         "evpi_per_unit": per,
         "evpi_population": U.population_evpi(per, population, horizon_years,
                                              float(ps["discount_rate_costs"].value))})
     top = list(frames["one_way"].index[:evppi_top])
-    sets = {n: [n] for n in top} | groups_for(names)
+    # groups hold only inputs that move the result here (e.g. not the 60 mg effect under a 30 mg
+    # comparator): inputs without effect add regression noise and nothing else
+    moving = [n for n in names if frames["one_way"].loc[n, "inmb_swing"] > 0]
+    sets = {n: [n] for n in top} | groups_for(moving)
     at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
     at_threshold = at.rename(columns={threshold: "evppi"})
     frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
@@ -168,6 +170,7 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
                     labels={k: p.label for k, p in ps.params.items()},
                     notes={"draws": draws, "seed": seed, "evpi_population_per_year": population,
                            "evpi_horizon_years": horizon_years, "evppi_clipped": at.attrs.get("clipped", []),
+                           "evppi_clipped_share": frames["evppi_grid"].attrs.get("clipped_share"),
                            "threshold_grid_max": float(grid[-1])})
 
 

@@ -64,9 +64,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from model.dalys import LifeTable, discounted_years
+from model.outcomes import Outcomes
 from model.parameters import ParameterSet, Settings
 from model.tree import REST, Chance, Decision, Terminal, TreeResult, evaluate
 
@@ -396,36 +396,19 @@ def build_tree() -> Decision:
 
 
 @dataclass(frozen=True)
-class AntenatalResult:
-    """Outcomes per pregnancy reached: ``outcomes[name]`` has shape ``(*samples, 4 strategies)``."""
+class AntenatalResult(Outcomes):
+    """Outcomes per pregnancy reached (:class:`model.outcomes.Outcomes`, 4 strategies; the
+    population is the pregnancies reached in a year), the calibration, the evaluated tree and the
+    settings used."""
 
-    outcomes: dict[str, np.ndarray]
     derived: dict[str, np.ndarray]
     tree: TreeResult
-    pregnancies_reached: np.ndarray
     settings: Settings
 
-    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
-        """Mean outcomes per strategy (rows) times ``scale`` (e.g. 100,000 or the national cohort)."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def national(self) -> pd.DataFrame:
-        """Mean outcomes for the country's annual pregnancies reached by antenatal care."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * self.pregnancies_reached[..., None]).reshape(-1, n).mean(axis=0)
-                for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def long(self) -> pd.DataFrame:
-        """Tidy per-sample outcomes: columns sample, strategy, and one per outcome."""
-        n = len(STRATEGIES)
-        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
-        m = next(iter(flat.values())).shape[0]
-        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(STRATEGIES, m)}
-        frame.update({k: v.ravel() for k, v in flat.items()})
-        return pd.DataFrame(frame)
+    @property
+    def pregnancies_reached(self) -> np.ndarray:
+        """Pregnancies reached by antenatal care in one year (the population)."""
+        return self.population
 
 
 def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = None) -> AntenatalResult:
@@ -453,7 +436,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, strict: bool | None = N
     out = {k: np.array(v) for k, v in out.items()}  # writable copies
     sbr = np.asarray(p["sbr"], dtype=float) / 1000
     reached = np.asarray(p["live_births"], dtype=float) / (1 - sbr) * np.asarray(p["anc1_coverage"]) / 100
-    return AntenatalResult({k: out[k] for k in OUTCOMES}, derived, result, reached, settings)
+    return AntenatalResult({k: out[k] for k in OUTCOMES}, STRATEGIES, np.asarray(reached), derived, result, settings)
 
 
 COHERENT_KEYS = ("lbw_prevalence", "preterm_prevalence")
@@ -528,45 +511,3 @@ def diagram(strategy: str = "MMS", values: Mapping[str, np.ndarray] | None = Non
 
 
 AVERTED = ("dalys", "infant_deaths", "neonatal_deaths", "stillbirths", "lbw_births")
-
-
-def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """Base case per 100,000 pregnancies, incremental analysis against IFA, PSA summary,
-    acceptability at the country's thresholds and plain-language findings (a
-    :class:`model.report.Report` with file prefix ``antenatal``)."""
-    from model import cea
-    from model.report import build
-
-    psa = run_set(ps, draws=draws, seed=seed)
-    return build("antenatal", run_set(ps), psa, STRATEGIES, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
-                 100_000, "per 100,000 pregnancies reached", lambda inc: headline(ps, inc), "MMS",
-                 {"calibration_clipped_share": float(np.mean(psa.derived["calibration_clipped"])),
-                  "coherence_redrawn_share": float(np.mean(psa.derived.get("coherence_redrawn", False))),
-                  "comparator_dose_mg": float(np.mean(psa.derived["comparator_dose_mg"])),
-                  "adherence_among_reached": float(np.asarray(run_set(ps).derived["adherence_among_reached"])),
-                  "data_quality": ps.quality()})
-
-
-def headline(ps: ParameterSet, inc: pd.DataFrame) -> list[str]:
-    """Plain-language result of MMS vs IFA from the base-case incremental table."""
-    name = ps.unit_name or ps.unit or "this setting"
-    m = inc.loc["MMS"]
-    def change(count: float, what: str) -> str:
-        n = count * 1e5
-        return f"avert about {n:,.0f} {what}" if n >= 0 else f"cause about {-n:,.0f} more {what}"
-
-    lines = [f"In {name}, replacing IFA with MMS for 100,000 pregnancies reached by antenatal care "
-             f"would {change(m['lbw_births_averted'], 'low-birthweight births')}, "
-             f"{change(m['stillbirths_averted'], 'stillbirths')} and "
-             f"{change(m['infant_deaths_averted'], 'infant deaths')}, at an extra cost of "
-             f"US${m['incremental_cost'] * 1e5:,.0f} ({ps.settings.price_year} US$)."]
-    if m["dalys_averted"] > 0 and m["incremental_cost"] > 0:
-        lines.append(f"That is US${m['cost_per_dalys_averted']:,.0f} per DALY averted and "
-                     f"US${m['cost_per_infant_deaths_averted']:,.0f} per infant death averted.")
-    elif m["dalys_averted"] > 0:
-        lines.append("MMS both saves money and averts DALYs: it dominates IFA.")
-    else:
-        verdict = "it is dominated by IFA" if m["incremental_cost"] >= 0 else "it saves money but loses health"
-        lines.append(f"MMS loses {-m['dalys_averted'] * 1e5:,.0f} DALYs per 100,000 pregnancies in the base case: "
-                     f"{verdict}.")
-    return lines

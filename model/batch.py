@@ -45,7 +45,7 @@ from model.io import write_frame, write_json
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = ("01_antenatal_ifa_vs_mms.ipynb", "02_infant_inpatient_vs_mami.ipynb", "03_continuum.ipynb",
-             "04_uncertainty.ipynb", "05_budget_impact.ipynb")
+             "04_uncertainty.ipynb", "05_budget_impact.ipynb", "06_research_value.ipynb")
 KERNEL_START_ERRORS = ("Kernel didn't respond", "Address already in use", "DeadKernelError",
                        "Kernel died before replying")
 KERNEL_RETRIES = 3
@@ -102,7 +102,8 @@ def versions() -> dict[str, str]:
 
 
 def _files_for(unit: str, scenario: str, root: Path) -> list[Path]:
-    files = [root / "sources.yaml", *sorted((root / "global").glob("*")), root / "scenarios" / f"{scenario}.yaml"]
+    files = [root / "sources.yaml", *sorted((root / "global").glob("*")), root / "scenarios" / f"{scenario}.yaml",
+             *sorted((root / "studies").glob("*.yaml"))]  # study designs: notebook 06
     code = unit
     while code:
         path = root / "countries" / f"{code}.yaml"

@@ -31,9 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from model import antenatal, infant
+from model.outcomes import Outcomes
 from model.parameters import ParameterSet, Settings
 
 SUPPLEMENTS = ("IFA", "MMS")
@@ -68,36 +68,18 @@ def risk_lbw(p0, odds_ratio) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ContinuumResult:
-    """``outcomes[name]``: ``(*samples, n strategies)`` per pregnancy reached."""
+class ContinuumResult(Outcomes):
+    """Outcomes per pregnancy reached (:class:`model.outcomes.Outcomes`, one per ``supplement +
+    care`` strategy; the population is the pregnancies reached in a year) and the two models'
+    results for the same draws."""
 
-    outcomes: dict[str, np.ndarray]
-    strategies: list[str]
-    pregnancies_reached: np.ndarray
     antenatal: antenatal.AntenatalResult
     infant: infant.InfantResult
 
-    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
-        """Mean outcomes per strategy (rows) times ``scale``."""
-        n = len(self.strategies)
-        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(self.strategies, name="strategy"))
-
-    def national(self) -> pd.DataFrame:
-        """Mean outcomes for the country's annual pregnancies reached by antenatal care."""
-        n = len(self.strategies)
-        data = {k: (np.asarray(v) * self.pregnancies_reached[..., None]).reshape(-1, n).mean(axis=0)
-                for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(self.strategies, name="strategy"))
-
-    def long(self) -> pd.DataFrame:
-        """Tidy per-sample outcomes: sample, strategy, one column per outcome."""
-        n = len(self.strategies)
-        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
-        m = next(iter(flat.values())).shape[0]
-        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(self.strategies, m)}
-        frame.update({k: v.ravel() for k, v in flat.items()})
-        return pd.DataFrame(frame)
+    @property
+    def pregnancies_reached(self) -> np.ndarray:
+        """Pregnancies reached by antenatal care in one year (the population)."""
+        return self.population
 
 
 def combine(p: Mapping[str, np.ndarray], ante: antenatal.AntenatalResult, inf: infant.InfantResult,
@@ -142,7 +124,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, supplements: Sequence[s
         raise KeyError(f"continuum: missing parameters {missing}")
     ante = antenatal.run(p, settings)
     inf = infant.run(p, settings)
-    return ContinuumResult(combine(p, ante, inf, supplements), strategies(supplements),
+    return ContinuumResult(combine(p, ante, inf, supplements), tuple(strategies(supplements)),
                            ante.pregnancies_reached, ante, inf)
 
 
@@ -158,42 +140,3 @@ coherent_sample = antenatal.coherent_sample  # PSA draws whose birth outcomes ca
 
 
 AVERTED = ("dalys", "infant_deaths", "stillbirths", "lbw_births")
-
-
-def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """All six ``supplement + care`` strategies on one frontier, per 100,000 pregnancies (a
-    :class:`model.report.Report` with file prefix ``continuum``)."""
-    from model import cea
-    from model.report import build
-
-    base = run_set(ps)
-    psa = run_set(ps, draws=draws, seed=seed)
-
-    def headline(inc: pd.DataFrame) -> list[str]:
-        name = ps.unit_name or ps.unit or "this setting"
-        both = inc.loc["MMS + MAMI"]
-        identified = base.summary()["at_risk_identified"]
-        fewer = (identified["IFA + inpatient"] - identified["MMS + inpatient"]) * 1e5
-        none = inc.loc["IFA + no programme"]
-        care = -none["infant_deaths_averted"] * 1e5
-        def change(n: float, what: str, lost: str) -> str:  # losses read as losses, never 'avert -n'
-            return f"avert {n:,.0f} {what}" if n >= 0 else f"{lost.format(f'{-n:,.0f}')}"
-
-        cost = both["incremental_cost"] * 1e5
-        return [f"In {name}, per 100,000 pregnancies reached, MMS would mean about {fewer:,.0f} fewer "
-                "identified at-risk infants to care for; MMS with MAMI community care would "
-                f"{change(both['dalys_averted'] * 1e5, 'DALYs', 'lose {} healthy life-years (DALYs)')} and "
-                f"{change(both['infant_deaths_averted'] * 1e5, 'infant deaths', 'cause {} more infant deaths')} "
-                "compared with IFA and inpatient care, "
-                + (f"for US${cost:,.0f} more." if cost >= 0 else f"and save US${-cost:,.0f}."),
-                f"Without any programme for at-risk infants (IFA + no programme), {care:,.1f} more infants "
-                f"would die per 100,000 pregnancies than under today's inpatient referral"
-                if care >= 0 else
-                f"Without any programme for at-risk infants (IFA + no programme), {-care:,.1f} fewer infants "
-                "would die per 100,000 pregnancies than under today's inpatient referral"]
-
-    return build("continuum", base, psa, base.strategies, STATUS_QUO, AVERTED, cea.thresholds_for(ps),
-                 100_000, "per 100,000 pregnancies reached", headline, "MMS + MAMI",
-                 {"data_quality": ps.quality(),
-                  "calibration_clipped_share": float(np.mean(psa.antenatal.derived["calibration_clipped"])),
-                  "coherence_redrawn_share": float(np.mean(psa.antenatal.derived.get("coherence_redrawn", False)))})

@@ -74,8 +74,9 @@ import pandas as pd
 
 from model import natural_history
 from model.dalys import LifeTable, discounted_years
-from model.markov import correction_weights, simulate
+from model.markov import check_transitions, correction_weights, simulate
 from model.natural_history import weekly
+from model.outcomes import Outcomes
 from model.parameters import ParameterSet, Settings
 
 STATES = ("untreated", "mami", "mami_recovered", "inpatient", "recovered", "defaulted", "relapsed", "dead")
@@ -176,6 +177,37 @@ def _end_mami(matrix: np.ndarray) -> np.ndarray:
     return out
 
 
+STUDY_INPUTS = ("hr_death_mami", "mami_treatment_weeks", "p_recovered_mami", "p_referral_mami", "hr_death_inpatient",
+                "los_inpatient_days", "p_default_inpatient", "p_recovered_inpatient_discharge",
+                *natural_history.KEYS)  # what the episode shares depend on
+STUDY_QUANTITIES = ("mami_episode_death", "mami_episode_default", "mami_episode_referral", "mami_episode_recovery",
+                    "inpatient_episode_death", "inpatient_episode_default", "inpatient_episode_recovery")
+
+
+def study_quantities(p: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What a study of moderate-risk infants in care would observe, per draw: the share of MAMI's
+    active phase ending in death, default, referral (admitted or not) and recovery, and of an
+    inpatient stay ending in death, default and recovery at discharge (the competing rates of
+    :func:`rates` turned into episode shares, ignoring the end of MAMI at 6 months)."""
+    p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
+    h = natural_history.hazards(p, strict=False)
+    mu = h["mu_at_risk"][..., RISKS.index("moderate")]
+    death = mu * p["hr_death_mami"]
+    active = 1.0 / p["mami_treatment_weeks"]
+    rec_share, ref_share = _capped(p["p_recovered_mami"], p["p_referral_mami"])
+    total = death + active
+    leave = 7.0 / p["los_inpatient_days"]
+    death_in = np.minimum(mu * p["hr_death_inpatient"], leave) / leave
+    return {
+        "mami_episode_death": death / total, "mami_episode_recovery": active * rec_share / total,
+        "mami_episode_referral": active * ref_share / total,
+        "mami_episode_default": active * (1 - rec_share - ref_share) / total,
+        "inpatient_episode_death": death_in, "inpatient_episode_default": (1 - death_in) * p["p_default_inpatient"],
+        "inpatient_episode_recovery": (1 - death_in) * (1 - p["p_default_inpatient"])
+        * p["p_recovered_inpatient_discharge"],
+    }
+
+
 def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
     """Starting states, shape ``(*samples, 2 risks, 3 strategies, K)``."""
     u_in, u_mami = np.asarray(p["uptake_inpatient"], float), np.asarray(p["uptake_mami"], float)
@@ -193,42 +225,19 @@ def initial_distribution(p: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class InfantResult:
-    """Outcomes per identified infant: ``outcomes[name]`` has shape ``(*samples, 3 strategies)``;
-    ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 3 strategies)``; ``natural_history`` is
-    the calibration (:func:`model.natural_history.hazards`)."""
+class InfantResult(Outcomes):
+    """Outcomes per identified infant (:class:`model.outcomes.Outcomes`, 3 strategies; the population
+    is the infants identified in a year); ``by_risk`` keeps the risk axis ``(*samples, 2 risks, 3
+    strategies)``; ``natural_history`` is the calibration (:func:`model.natural_history.hazards`)."""
 
-    outcomes: dict[str, np.ndarray]
     by_risk: dict[str, np.ndarray]
-    identified_per_year: np.ndarray
     correction: str
     natural_history: dict
 
     @property
-    def strategies(self) -> list[str]:
-        return list(STRATEGIES)
-
-    def summary(self, scale: float | np.ndarray = 1.0) -> pd.DataFrame:
-        """Mean outcomes per strategy (rows) times ``scale`` (e.g. 1,000 infants)."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * scale).reshape(-1, n).mean(axis=0) for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def national(self) -> pd.DataFrame:
-        """Mean outcomes for the infants identified in the country in one year."""
-        n = len(STRATEGIES)
-        data = {k: (np.asarray(v) * self.identified_per_year[..., None]).reshape(-1, n).mean(axis=0)
-                for k, v in self.outcomes.items()}
-        return pd.DataFrame(data, index=pd.Index(STRATEGIES, name="strategy"))
-
-    def long(self) -> pd.DataFrame:
-        """Tidy per-sample outcomes: sample, strategy, one column per outcome."""
-        n = len(STRATEGIES)
-        flat = {k: np.asarray(v).reshape(-1, n) for k, v in self.outcomes.items()}
-        m = next(iter(flat.values())).shape[0]
-        frame = {"sample": np.repeat(np.arange(m), n), "strategy": np.tile(STRATEGIES, m)}
-        frame.update({k: v.ravel() for k, v in flat.items()})
-        return pd.DataFrame(frame)
+    def identified_per_year(self) -> np.ndarray:
+        """At-risk infants identified in the country in one year (the population)."""
+        return self.population
 
 
 def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
@@ -246,6 +255,28 @@ def _transitions(during: np.ndarray, ages: np.ndarray, ns: int):
     return at
 
 
+CHUNK = 10_000  # draws per pass: every draw is computed on its own, so chunks only bound memory
+
+
+def _in_chunks(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable, strict: bool,
+               n: int) -> InfantResult:
+    """:func:`run` over blocks of ``CHUNK`` draws, joined (identical numbers, bounded memory)."""
+    parts = [run({k: (v[i:i + CHUNK] if v.shape[:1] == (n,) else v) for k, v in p.items()}, settings, table,
+                 strict) for i in range(0, n, CHUNK)]
+
+    def join(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: join([v[k] for v in values]) for k in first}
+        if isinstance(first, np.ndarray) and first.ndim and first.shape[0] == min(CHUNK, n):
+            return np.concatenate(values)
+        return first
+
+    return InfantResult(join([r.outcomes for r in parts]), STRATEGIES, join([r.population for r in parts]),
+                        join([r.by_risk for r in parts]), parts[0].correction,
+                        join([r.natural_history for r in parts]))
+
+
 def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None = None,
         strict: bool | None = None, keep_trace: bool = False) -> InfantResult:
     """Evaluate the infant model for a parameter mapping (0-d arrays or a sample axis).
@@ -259,6 +290,9 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     if strict is None:
         strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
     table = table or LifeTable.from_csv()
+    shape = np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED))
+    if len(shape) == 1 and shape[0] > CHUNK and not keep_trace:
+        return _in_chunks(p, settings, table, strict, shape[0])
     h = natural_history.hazards(p, strict=strict)
     ages = np.asarray(settings.enrolment_ages_weeks, dtype=int)
     horizons = HORIZON_WEEKS - ages
@@ -294,6 +328,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     count_rec = per_state(recovered=1.0, mami_recovered=1.0)
     # in the week MAMI ends, recovered pairs still enrolled move to 'recovered': not a recovery
     during = transition_matrix(p, h)
+    for t, matrix in enumerate((during, _end_mami(during))):  # the only two matrices: checked once here
+        check_transitions(matrix, t, STATES, STRATEGIES[:1])
     stay_enrolled = during[..., MAMI_REC, MAMI_REC]  # (*samples, R, 1)
     end_transfer = np.zeros((*shape, len(RISKS), 1, len(STATES)))
     end_transfer[..., MAMI_REC] = -stay_enrolled
@@ -308,9 +344,9 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     yll_death = discounted_years(table.remaining(death_age).reshape(death_age.shape + (1,) * ns), r_eff)
 
     def group_weights(x: np.ndarray) -> np.ndarray:
-        """(T+1, A[, *samples]) -> (T+1, A, *samples, 1, 1) to broadcast with totals (A, *s, R, S)."""
-        x = np.broadcast_to(x.reshape(x.shape + (1,) * (2 + ns - x.ndim)), x.shape[:2] + shape)
-        return x.reshape(x.shape + (1, 1))
+        """(T+1, A[, *samples]) -> (T+1, A, *samples or 1s, 1, 1) to broadcast with totals (A, *s, R, S)
+        (no copy along sample axes the weights do not vary over)."""
+        return x.reshape(x.shape + (1,) * (2 + ns - x.ndim) + (1, 1))
 
     r_cost = p["discount_rate_costs"][..., None, None]  # broadcasts with totals (A, *samples, R, S)
     r_dalys = r_eff[..., None, None]
@@ -334,6 +370,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
         discount={"cost_provider_weekly": r_cost, "cost_provider_entry": r_cost, "cost_household": r_cost,
                   "yld": r_dalys, "yll": r_dalys},
         cycle_years=WEEK_YEARS, states=STATES, strategies=STRATEGIES, keep_trace=keep_trace,
+        check=False,  # the two matrices the cycles use were checked above
     )
     group_w = np.asarray(settings.enrolment_age_weights, dtype=float).reshape((n_groups,) + (1,) * (ns + 2))
     tot = {k: np.sum(v * group_w, axis=0) for k, v in res.totals.items()}
@@ -361,7 +398,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     nh = {**h, "failed": ~np.isfinite(h["mu_at_risk"]).all(axis=-1)}  # only when not strict
     if keep_trace:
         nh["trace"] = res.trace
-    return InfantResult(outcomes, by_risk, np.broadcast_to(identified, shape), settings.infant_correction, nh)
+    return InfantResult(outcomes, STRATEGIES, np.broadcast_to(identified, shape), by_risk, settings.infant_correction,
+                        nh)
 
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> InfantResult:
@@ -403,42 +441,3 @@ def diagram() -> str:
 
 
 AVERTED = ("dalys", "deaths")
-
-
-def report(ps: ParameterSet, draws: int = 1000, seed: int = 1):
-    """No programme, inpatient care and MAMI per 1,000 identified at-risk infants (a
-    :class:`model.report.Report` with file prefix ``infant``); increments are against no
-    programme, so each care model's absolute value shows, and the frontier gives MAMI vs inpatient."""
-    from model import cea
-    from model.report import build
-
-    base = run_set(ps)
-    psa = run_set(ps, draws=draws, seed=seed)
-
-    def headline(inc: pd.DataFrame) -> list[str]:
-        name = ps.unit_name or ps.unit or "this setting"
-        lines = [f"In {name}, for 1,000 identified at-risk infants under 6 months, compared with no programme:"]
-        for s in ("inpatient", "MAMI"):
-            m = inc.loc[s]
-            what = (f"averts {m['deaths_averted'] * 1e3:,.1f} deaths and {m['dalys_averted'] * 1e3:,.0f} DALYs"
-                    if m["dalys_averted"] > 0 else
-                    f"causes {-m['deaths_averted'] * 1e3:,.1f} more deaths and {-m['dalys_averted'] * 1e3:,.0f} "
-                    "more DALYs")
-            cost = (f"for US${m['incremental_cost'] * 1e3:,.0f}" if m["incremental_cost"] >= 0
-                    else f"and saves US${-m['incremental_cost'] * 1e3:,.0f}")
-            per = (f" (US${m['cost_per_dalys_averted']:,.0f} per DALY averted)"
-                   if m["dalys_averted"] > 0 and m["incremental_cost"] > 0 else "")
-            label = "inpatient care" if s == "inpatient" else "MAMI community care for moderate-risk pairs"
-            lines.append(f"- {label} {what} {cost}{per}.")
-        return lines
-
-    return build("infant", base, psa, STRATEGIES, NO_PROGRAMME, AVERTED, cea.thresholds_for(ps), 1_000,
-                 "per 1,000 identified at-risk infants", headline, "MAMI",
-                 {"within_cycle_correction": base.correction, "cycle": "1 week",
-                  "horizon": "enrolment to 1 year of age",
-                  "enrolment_ages_weeks": list(ps.settings.enrolment_ages_weeks),
-                  "natural_history_clipped_share": float(np.mean(psa.natural_history["clipped"])),
-                  "natural_history_failed_share": float(np.mean(psa.natural_history["failed"])),
-                  "untreated_risk_over_horizon": {k: float(np.asarray(v)) for k, v in
-                                                  base.natural_history["risks"].items()},
-                  "data_quality": ps.quality()})

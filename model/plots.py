@@ -284,3 +284,55 @@ def league(labels: Sequence[str], mms_icer: Sequence[float], mami_icer: Sequence
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def evsi_enbs(evsi, summary, threshold: float, title: str = ""):
+    """One row per study at ``threshold``: population EVSI by sample size with the EVPPI of the
+    inputs the study informs (its ceiling) and the study's cost (left); ENBS by sample size with
+    the best size marked (right). ``evsi`` and ``summary`` are the research frames."""
+    names = list(summary["study"])
+    fig, axes = plt.subplots(len(names), 2, figsize=(10, 2.8 * len(names)), squeeze=False)
+    for (left, right), name in zip(axes, names, strict=True):
+        s = summary.set_index("study").loc[name]
+        d = evsi[(evsi["study"] == name) & np.isclose(evsi["threshold"], threshold)]
+        left.plot(d["n"], d["evsi_population"], marker="o", color="black", label="EVSI (population)")
+        left.plot(d["n"], d["study_cost"], marker="s", ls="--", color="grey", label="study cost")
+        left.axhline(s["evppi_population"], ls=":", color="black", label="EVPPI of the inputs it informs")
+        left.set_xscale("log")
+        left.set_ylabel("US$")
+        left.set_title(f"{s['title']}", fontsize=9)
+        left.legend(fontsize=7)
+        right.plot(d["n"], d["enbs"], marker="o", color="black", label="ENBS")
+        right.axhline(0, color="grey", lw=0.8)
+        right.scatter([s["n_best"]], [s["enbs_max"]], s=90, marker="*", color="black", zorder=3,
+                      label="fund at this size" if s["fund"] else "best size: still not worth its cost")
+        right.set_xscale("log")
+        right.set_ylabel("US$")
+        right.legend(fontsize=7)
+        for ax in (left, right):
+            ax.set_xlabel(f"sample size ({s['sample_size_unit']})", fontsize=8)
+    fig.suptitle(f"{title}: value of research at US${threshold:,.0f} per DALY averted", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def optimal_n(optimal, summary, threshold: float, title: str = ""):
+    """One panel per study: the sample size with the highest ENBS at each threshold (0 where no
+    size is worth its cost), with the decision threshold marked."""
+    names = list(summary["study"])
+    fig, axes = plt.subplots(len(names), 1, figsize=(7, 2.4 * len(names)), squeeze=False)
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        s = summary.set_index("study").loc[name]
+        d = optimal[optimal["study"] == name]
+        ax.step(d["threshold"], d["n_optimal"], where="mid", color="black", label="over the decision horizon")
+        ax.step(d["threshold"], d["n_optimal_rollout"], where="mid", color="grey", ls="--",
+                label="over the rollout's covered pregnancies")
+        ax.axvline(threshold, color="black", ls=":", lw=0.8, label=f"decision threshold {threshold:,.0f}")
+        ax.set_ylim(bottom=0, top=max(1.0, float(d[["n_optimal", "n_optimal_rollout"]].to_numpy().max())) * 1.1)
+        ax.set_ylabel(f"optimal n\n({s['sample_size_unit']})", fontsize=7)
+        ax.set_title(s["title"], fontsize=9)
+        ax.legend(fontsize=7)
+    axes[-1, 0].set_xlabel("threshold (US$ per DALY averted); 0 = not worth funding")
+    fig.suptitle(f"{title}: optimal study size", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -181,6 +181,17 @@ def headline_rows(data: BriefData) -> pd.DataFrame:
              for phase, value in data.budget_totals.items()]
     rows.append(("Value of information", "EVPI for the country", data.notes["evpi_population_at_threshold"],
                  f"US$ {year} over {data.notes['evpi_horizon_years']} years", "evpi.population"))
+    research = data.research.to_dict("records") if data.research is not None else []
+    horizon = f"over {data.notes.get('research_horizon_years')} years"
+    for r in research:
+        sec = f"Research worth paying for: {r['title']}"
+        rows += [(sec, "Best sample size", r["n_best"], str(r["sample_size_unit"]), f"research.{r['study']}.n_best"),
+                 (sec, "Worth to the country (EVSI)", r["evsi_population"], f"US$ {year} {horizon}",
+                  f"research.{r['study']}.evsi_population"),
+                 (sec, "Study cost", r["study_cost"], f"US$ {year}", f"research.{r['study']}.study_cost"),
+                 (sec, "Net benefit of sampling", r["enbs_max"], f"US$ {year} {horizon}",
+                  f"research.{r['study']}.enbs_max"),
+                 (sec, "Fund?", "yes" if r["fund"] else "no", "", f"research.{r['study']}.fund")]
     return pd.DataFrame(rows, columns=["section", "item", "value", "unit", "key"])
 
 

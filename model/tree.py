@@ -9,6 +9,10 @@ DALYs, ...) may sit on any node and add up along each path, as in TreeAge.
 Every value broadcasts over the sample axis, so one evaluation serves the base case (0-d arrays),
 a one-way sensitivity table, or 100,000 PSA draws. Before payoffs are summed, every chance node is
 checked for every sample: branch probabilities in [0, 1] and summing to 1 (tolerance ``TOL``).
+Names are checked too: a parameter name the mapping lacks (given as a value, or looked up by a
+function value) is an error naming the node and listing the parameters; ``evaluate(...,
+payoffs=[...])`` declares the payoff names, so a misspelt payoff on one node is an error instead of
+a new column; asking a result for a payoff it does not have lists the ones it has.
 
 A two-strategy screening tree in a dozen lines::
 
@@ -38,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.names import UnknownNameError, check_names, known_list, unknown_message
+
 TOL = 1e-9
 REST = "#"  # a branch probability equal to one minus the node's other branches
 
@@ -46,6 +52,13 @@ Value = float | int | str | Callable[[Mapping[str, Any]], Any]
 
 class TreeError(ValueError):
     """A tree whose probabilities are invalid for some sample, or whose structure is wrong."""
+
+
+class UnknownParameterError(TreeError, KeyError):
+    """A parameter name the mapping lacks (a ``KeyError`` too, so ``mapping.get`` still works)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass
@@ -93,12 +106,33 @@ class Decision:
 Node = Terminal | Chance
 
 
+class _Checked(Mapping):
+    """The parameter mapping as a function value sees it: a missing name is an error naming the
+    node and listing the parameters."""
+
+    def __init__(self, params: Mapping[str, Any], where: str):
+        self._params, self._where = params, where
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._params[key]
+        except KeyError:
+            raise UnknownParameterError(f"{self._where}: no parameter named '{key}'; "
+                                        f"{known_list(self._params, [key])}") from None
+
+    def __iter__(self):
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+
 def _value(v: Value, params: Mapping[str, Any], where: str) -> np.ndarray:
     if callable(v):
-        return np.asarray(v(params), dtype=float)
+        return np.asarray(v(_Checked(params, where)), dtype=float)
     if isinstance(v, str):
         if v not in params:
-            raise TreeError(f"{where}: no parameter named '{v}'")
+            raise UnknownParameterError(f"{where}: no parameter named '{v}'; {known_list(params, [v])}")
         return np.asarray(params[v], dtype=float)
     return np.asarray(v, dtype=float)
 
@@ -120,7 +154,10 @@ class TreeResult:
     strategies: list[str]
 
     def expected(self, payoff: str) -> np.ndarray:
-        """Expected ``payoff`` per strategy: array of shape ``(*sample_shape, n_strategies)``."""
+        """Expected ``payoff`` per strategy: array of shape ``(*sample_shape, n_strategies)``; a
+        payoff the tree does not have is an error listing the ones it has."""
+        if payoff not in self.expected_payoff:
+            raise UnknownNameError(unknown_message("payoff", [payoff], self.expected_payoff))
         return self.expected_payoff[payoff]
 
     @property
@@ -151,11 +188,29 @@ def _payoff_names(node: Node | Decision, acc: set[str]) -> set[str]:
     return acc
 
 
-def evaluate(tree: Decision, params: Mapping[str, Any]) -> TreeResult:
+def _check_payoffs(tree: Decision, declared: Sequence[str]) -> None:
+    """Raise if any node carries a payoff that is not ``declared``, naming the node."""
+
+    def walk(node: Node, strategy: str) -> None:
+        where = f"strategy '{strategy}', node '{node.name}'"
+        check_names(f"{where}: payoff", node.payoffs, declared, TreeError)
+        if isinstance(node, Chance):
+            for _, _, child in node.branches:
+                walk(child, strategy)
+
+    for label, child in tree.options:
+        walk(child, label)
+
+
+def evaluate(tree: Decision, params: Mapping[str, Any], *, payoffs: Sequence[str] | None = None) -> TreeResult:
     """Roll the tree out for every sample: path probabilities, expected payoffs, and checks.
 
-    Expected payoffs are accumulated path by path, so memory holds one probability array per
-    path, not one array per path and payoff."""
+    ``payoffs``, if given, lists the payoff names the tree may use: a node with any other payoff
+    (a misspelt ``costs`` on one terminal) is an error naming the node, instead of a payoff column
+    of its own. Expected payoffs are accumulated path by path, so memory holds one probability
+    array per path, not one array per path and payoff."""
+    if payoffs is not None:
+        _check_payoffs(tree, payoffs)
     names = sorted(_payoff_names(tree, set()))
     rows: list[dict] = []
     probs: list[np.ndarray] = []

@@ -1,11 +1,15 @@
 """Deterministic and probabilistic sensitivity analysis, and the value of information.
 
 Every analysis calls the same model through an *evaluator*: a function from a parameter mapping
-(arrays over a leading row axis) to ``(cost, dalys)`` arrays of shape ``(rows, strategies)``. One
-call evaluates all rows at once, so a tornado, a threshold search or a PSA is a handful of
-vectorised model runs, never a loop over samples.
+(arrays over a leading row axis) to ``(cost, effect)`` arrays of shape ``(rows, strategies)``,
+``effect`` being the health outcome the decision is made on. One call evaluates all rows at once,
+so a tornado, a threshold search or a PSA is a handful of vectorised model runs, never a loop over
+samples.
 
-Net benefit is monetary: ``NMB = threshold x (-DALYs) - cost``, so strategies averting DALYs gain.
+Net benefit is monetary. Health outcomes have a direction, given by ``more_is_better``: by default
+(``False``) the outcome is something to avoid, as DALYs are, and ``NMB = threshold x (-DALYs) -
+cost``, so strategies averting DALYs gain; with ``more_is_better=True`` (QALYs, life years)
+``NMB = threshold x QALYs - cost``. Increments are health *gained* against the reference either way.
 
 * :func:`one_way` (tornado) and :func:`two_way` (heat map) vary inputs between their stated low and
   high values (or their distribution's 95% interval) with the others at base values.
@@ -16,42 +20,54 @@ Net benefit is monetary: ``NMB = threshold x (-DALYs) - cost``, so strategies av
   being cost-effective: not the upper envelope of the CEACs), :func:`expected_loss`,
   :func:`evpi`, :func:`population_evpi`.
 * :func:`evppi`: Strong, Oakley & Brennan (2014) nonparametric regression of each strategy's
-  incremental net benefit on the inputs of interest, using the PSA sample only. The regression is
-  least squares on a natural-cubic-spline basis of each input's ranks (tensor products for groups
-  of up to three inputs, additive splines plus pairwise products beyond). Cost and DALY increments
-  are regressed once each; net benefit is linear in the threshold, so a whole threshold grid
-  costs nothing more.
+  incremental net benefit on the inputs of interest, using the PSA sample only. The regression
+  (:mod:`model.metamodel`) is a penalised regression spline on each input's original scale (a
+  spline per input, plus tensor products for groups of up to three inputs and pairwise products
+  of the linear terms beyond), smoothing chosen by GCV. Cost and DALY increments are regressed once each; net benefit
+  is linear in the threshold, so a whole threshold grid costs nothing more.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
+from model import metamodel
+from model.cea import health_gain
+from model.names import check_names
 from model.parameters import ParameterSet
 
 Evaluator = Callable[[Mapping[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
 
 
-def evaluator(module, settings, **kwargs) -> Evaluator:
-    """Wrap a model module (``antenatal``, ``infant``, ``continuum``) as an evaluator."""
+def evaluator(module, settings, *, outcome: str = "dalys", cost: str = "cost", **kwargs) -> Evaluator:
+    """Wrap a model module (``antenatal``, ``infant``, ``continuum``) as an evaluator returning
+    its ``cost`` and ``outcome`` (default DALYs) outcomes; an outcome the model does not report is
+    an error listing the ones it does."""
 
     def evaluate(p: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         out = module.run(p, settings, **kwargs).outcomes
-        return np.asarray(out["cost"]), np.asarray(out["dalys"])
+        check_names("model outcome", [cost, outcome], out)
+        return np.asarray(out[cost]), np.asarray(out[outcome])
 
     return evaluate
 
 
-def net_benefit(cost: np.ndarray, dalys: np.ndarray, threshold) -> np.ndarray:
-    """``threshold x (-DALYs) - cost``; a vector of thresholds adds a trailing axis."""
+def _gain_label(outcome: str, more_is_better: bool) -> str:
+    return f"{outcome}_{'gained' if more_is_better else 'averted'}"
+
+
+def net_benefit(cost: np.ndarray, effect: np.ndarray, threshold, *, more_is_better: bool = False) -> np.ndarray:
+    """``threshold x (-effect) - cost`` (DALYs, the default) or ``threshold x effect - cost``
+    (``more_is_better=True``: QALYs); a vector of thresholds adds a trailing axis."""
     lam = np.asarray(threshold, dtype=float)
+    if more_is_better:
+        return lam * effect[..., None] - cost[..., None] if lam.ndim else lam * effect - cost
     if lam.ndim:
-        return lam * (-dalys[..., None]) - cost[..., None]
-    return lam * (-dalys) - cost
+        return lam * (-effect[..., None]) - cost[..., None]
+    return lam * (-effect) - cost
 
 
 def _rows(base: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -59,7 +75,10 @@ def _rows(base: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
 
 
 def ranges(ps: ParameterSet, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """Low and high value of each uncertain input: the stated range, else the 95% interval."""
+    """Low and high value of each uncertain input: the stated range, else the 95% interval. A name
+    that is not a parameter is an error listing the uncertain ones."""
+    if names is not None:
+        check_names("parameter", names, ps.params)
     rows = []
     for k in names if names is not None else ps.uncertain:
         p, d = ps[k], ps.dists[k]
@@ -69,23 +88,25 @@ def ranges(ps: ParameterSet, names: Sequence[str] | None = None) -> pd.DataFrame
 
 
 def one_way(ps: ParameterSet, evaluate: Evaluator, threshold: float, comparator: int,
-            reference: int = 0, names: Sequence[str] | None = None) -> pd.DataFrame:
-    """Tornado table: INMB, ICER and DALYs averted of ``comparator`` vs ``reference`` with each
-    input at its low and its high value, sorted by the swing in INMB (largest first)."""
+            reference: int = 0, names: Sequence[str] | None = None, *, outcome: str = "dalys",
+            more_is_better: bool = False) -> pd.DataFrame:
+    """Tornado table: INMB, ICER and health gained (``<outcome>_averted`` or ``_gained``) of
+    ``comparator`` vs ``reference`` with each input at its low and its high value, sorted by the
+    swing in INMB (largest first)."""
     rng = ranges(ps, names)
     base = ps.base()
     n = len(rng)
     p = _rows(base, 2 * n + 1)  # row 0: base case; 1..n: lows; n+1..2n: highs
     for i, k in enumerate(rng.index):
         p[k][1 + i], p[k][1 + n + i] = rng.loc[k, "low"], rng.loc[k, "high"]
-    cost, dalys = evaluate(p)
+    cost, effect = evaluate(p)
     d_cost = cost[:, comparator] - cost[:, reference]
-    d_eff = dalys[:, reference] - dalys[:, comparator]
+    d_eff = health_gain(effect[:, comparator], effect[:, reference], more_is_better)
     inmb = threshold * d_eff - d_cost
     with np.errstate(divide="ignore", invalid="ignore"):
         icer = np.where(d_eff != 0, d_cost / d_eff, np.nan)
     out = rng.copy()
-    for label, values in (("inmb", inmb), ("icer", icer), ("dalys_averted", d_eff)):
+    for label, values in (("inmb", inmb), ("icer", icer), (_gain_label(outcome, more_is_better), d_eff)):
         out[f"{label}_low"] = values[1 : n + 1]
         out[f"{label}_high"] = values[n + 1 :]
         out[f"{label}_base"] = values[0]
@@ -94,7 +115,7 @@ def one_way(ps: ParameterSet, evaluate: Evaluator, threshold: float, comparator:
 
 
 def two_way(ps: ParameterSet, evaluate: Evaluator, x: str, y: str, threshold: float, comparator: int,
-            reference: int = 0, points: int = 21) -> pd.DataFrame:
+            reference: int = 0, points: int = 21, *, more_is_better: bool = False) -> pd.DataFrame:
     """INMB of ``comparator`` vs ``reference`` over a grid of two inputs (a heat map's data):
     rows ``y`` values, columns ``x`` values."""
     rng = ranges(ps, [x, y])
@@ -103,19 +124,21 @@ def two_way(ps: ParameterSet, evaluate: Evaluator, x: str, y: str, threshold: fl
     gx, gy = np.meshgrid(xs, ys)
     p = _rows(ps.base(), gx.size)
     p[x], p[y] = gx.ravel(), gy.ravel()
-    cost, dalys = evaluate(p)
+    cost, effect = evaluate(p)
     d_cost = cost[:, comparator] - cost[:, reference]
-    inmb = threshold * (dalys[:, reference] - dalys[:, comparator]) - d_cost
+    inmb = threshold * health_gain(effect[:, comparator], effect[:, reference], more_is_better) - d_cost
     return pd.DataFrame(inmb.reshape(gx.shape), index=pd.Index(ys, name=y), columns=pd.Index(xs, name=x))
 
 
 def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparator: int,
                      reference: int = 0, threshold: float | None = None, low: float | None = None,
-                     high: float | None = None, grid: int = 65, iterations: int = 60) -> pd.DataFrame:
+                     high: float | None = None, grid: int = 65, iterations: int = 60, *,
+                     more_is_better: bool = False, unit: str = "DALY") -> pd.DataFrame:
     """Values of input ``name`` at which the decision changes between ``comparator`` and
     ``reference``: where INMB at ``threshold`` crosses zero (or, with ``threshold=None``, where
     the incremental cost does: cost neutrality). Returns one row per crossing in [low, high]
-    (default: the input's range), or one row with ``root = NaN`` and a note when there is none."""
+    (default: the input's range), or one row with ``root = NaN`` and a note when there is none.
+    ``unit`` names the health outcome in the note ("per DALY")."""
     rng = ranges(ps, [name])
     lo = rng.loc[name, "low"] if low is None else low
     hi = rng.loc[name, "high"] if high is None else high
@@ -124,17 +147,17 @@ def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparato
     def f(values: np.ndarray) -> np.ndarray:
         p = _rows(base, values.size)
         p[name] = values
-        cost, dalys = evaluate(p)
+        cost, effect = evaluate(p)
         d_cost = cost[:, comparator] - cost[:, reference]
         if threshold is None:
             return d_cost
-        return threshold * (dalys[:, reference] - dalys[:, comparator]) - d_cost
+        return threshold * health_gain(effect[:, comparator], effect[:, reference], more_is_better) - d_cost
 
     xs = np.linspace(lo, hi, grid)
     ys = f(xs)
     brackets = np.flatnonzero(np.sign(ys[:-1]) * np.sign(ys[1:]) < 0)
     exact = np.flatnonzero(ys == 0)
-    what = "incremental cost" if threshold is None else f"INMB at {threshold:,.0f} per DALY"
+    what = "incremental cost" if threshold is None else f"INMB at {threshold:,.0f} per {unit}"
     if brackets.size == 0 and exact.size == 0:
         return pd.DataFrame([{"parameter": name, "root": np.nan, "low": lo, "high": hi,
                               "note": f"no threshold in range: {what} keeps one sign "
@@ -172,39 +195,40 @@ def psa(ps: ParameterSet, evaluate: Evaluator, draws: int, seed: int, chunk: int
     return merged, np.concatenate(costs), np.concatenate(effects)
 
 
-def ceac(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
-         ) -> pd.DataFrame:
+def ceac(cost: np.ndarray, effect: np.ndarray, grid: Sequence[float], strategies: Sequence[str], *,
+         more_is_better: bool = False) -> pd.DataFrame:
     """Probability that each strategy has the highest net benefit, per threshold (rows)."""
-    nb = net_benefit(cost, dalys, np.asarray(grid))  # (n, S, L)
+    nb = net_benefit(cost, effect, np.asarray(grid), more_is_better=more_is_better)  # (n, S, L)
     best = np.argmax(nb, axis=1)  # (n, L)
     probs = np.stack([(best == j).mean(axis=0) for j in range(cost.shape[1])], axis=-1)
     return pd.DataFrame(probs, index=pd.Index(grid, name="threshold"), columns=list(strategies))
 
 
-def ceaf(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
-         ) -> pd.DataFrame:
+def ceaf(cost: np.ndarray, effect: np.ndarray, grid: Sequence[float], strategies: Sequence[str], *,
+         more_is_better: bool = False) -> pd.DataFrame:
     """Cost-effectiveness acceptability frontier: per threshold, the strategy with the highest
     *expected* net benefit and the probability that it is the most cost-effective."""
     grid = np.asarray(grid, dtype=float)
-    nb = net_benefit(cost, dalys, grid)
+    nb = net_benefit(cost, effect, grid, more_is_better=more_is_better)
     optimal = np.argmax(nb.mean(axis=0), axis=0)  # (L,)
-    acc = ceac(cost, dalys, grid, strategies).to_numpy()
+    acc = ceac(cost, effect, grid, strategies, more_is_better=more_is_better).to_numpy()
     return pd.DataFrame({"optimal": [strategies[j] for j in optimal],
                          "probability_cost_effective": acc[np.arange(grid.size), optimal]},
                         index=pd.Index(grid, name="threshold"))
 
 
-def expected_loss(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float], strategies: Sequence[str]
-                  ) -> pd.DataFrame:
+def expected_loss(cost: np.ndarray, effect: np.ndarray, grid: Sequence[float], strategies: Sequence[str], *,
+                  more_is_better: bool = False) -> pd.DataFrame:
     """Expected loss of choosing each strategy: mean over draws of (best NB - its NB)."""
-    nb = net_benefit(cost, dalys, np.asarray(grid))
+    nb = net_benefit(cost, effect, np.asarray(grid), more_is_better=more_is_better)
     loss = (nb.max(axis=1, keepdims=True) - nb).mean(axis=0)  # (S, L)
     return pd.DataFrame(loss.T, index=pd.Index(grid, name="threshold"), columns=list(strategies))
 
 
-def evpi(cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float]) -> pd.Series:
+def evpi(cost: np.ndarray, effect: np.ndarray, grid: Sequence[float], *, more_is_better: bool = False
+         ) -> pd.Series:
     """Per-decision EVPI = E[max_d NB] - max_d E[NB], per threshold (same units as costs)."""
-    nb = net_benefit(cost, dalys, np.asarray(grid))
+    nb = net_benefit(cost, effect, np.asarray(grid), more_is_better=more_is_better)
     value = nb.max(axis=1).mean(axis=0) - nb.mean(axis=0).max(axis=0)
     return pd.Series(value, index=pd.Index(grid, name="threshold"), name="evpi")
 
@@ -218,91 +242,65 @@ def population_evpi(per_decision: pd.Series | np.ndarray, annual_population: flo
 
 
 # ------------------------------------------------------------------------------ EVPPI
-def _spline_basis(x: np.ndarray, knots: int) -> np.ndarray:
-    """Natural cubic regression spline basis (truncated-power form, Hastie et al. 2009 eq 5.4-5.5)
-    of ``x`` on its rank scale, with ``knots`` knots at quantiles: ``knots - 1`` columns."""
-    u = (np.argsort(np.argsort(x, kind="stable"), kind="stable") + 0.5) / x.size
-    k = np.quantile(u, np.linspace(0.05, 0.95, knots))
-
-    def d(j: int) -> np.ndarray:
-        return (np.maximum(u - k[j], 0) ** 3 - np.maximum(u - k[-1], 0) ** 3) / (k[-1] - k[j])
-
-    cols = [u] + [d(j) - d(knots - 2) for j in range(knots - 2)]
-    b = np.column_stack(cols)
-    return (b - b.mean(axis=0)) / np.where(b.std(axis=0) > 0, b.std(axis=0), 1.0)
-
-
-def _design(columns: Sequence[np.ndarray], knots: int) -> np.ndarray:
-    bases = [_spline_basis(c, knots) for c in columns]
-    parts = [np.ones((columns[0].size, 1)), *bases]
-    if 1 < len(bases) <= 3:
-        for i, j in combinations(range(len(bases)), 2):
-            parts.append(np.einsum("ni,nj->nij", bases[i], bases[j]).reshape(columns[0].size, -1))
-        if len(bases) == 3:
-            parts.append(np.einsum("ni,nj,nk->nijk", *bases).reshape(columns[0].size, -1))
-    elif len(bases) > 3:
-        lin = [b[:, :1] for b in bases]
-        for i, j in combinations(range(len(lin)), 2):
-            parts.append(lin[i] * lin[j])
-    return np.hstack(parts)
-
-
-def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, dalys: np.ndarray, grid: Sequence[float],
-          inputs: Mapping[str, Sequence[str]], reference: int = 0, knots: int = 5) -> pd.DataFrame:
+def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, effect: np.ndarray, grid: Sequence[float],
+          inputs: Mapping[str, Sequence[str]], reference: int = 0, knots: int | None = None,
+          clip: bool = True, *, more_is_better: bool = False) -> pd.DataFrame:
     """EVPPI per input set (rows: ``inputs`` names, each a list of parameter names) and threshold
     (columns), from the PSA sample by regression (Strong, Oakley & Brennan 2014)::
 
         EVPPI = mean_i max_d g_d(phi_i) - max_d mean_i g_d(phi_i)
 
-    with ``g_d`` the fitted incremental net benefit of strategy ``d`` against ``reference``.
-    Inputs with no variation (fixed) contribute nothing and get EVPPI 0. Regression error can push
-    an estimate a little outside [0, EVPI]: estimates are clipped to that range and the frame's
-    ``attrs["clipped"]`` lists (input set, threshold, raw value) for every clip, so a check can
-    tell a rounding-size clip from a bad fit.
+    with ``g_d`` the fitted incremental net benefit of strategy ``d`` against ``reference``
+    (:mod:`model.metamodel`: penalised regression splines, GCV); ``effect`` is the health outcome,
+    avoided (DALYs: the default) or gained (``more_is_better``). Inputs with no variation (fixed)
+    contribute nothing and get EVPPI 0. The estimate is never negative; regression error can push
+    it above the EVPI of the same sample. With ``clip`` (default) such estimates are set to the
+    EVPI. Either way the frame's ``attrs`` hold ``clipped`` (input set, threshold, raw value) for
+    every estimate above the EVPI, ``clipped_share`` (their share of all estimates: a large share
+    means a poor fit) and ``r2`` (the fit's R^2 per input set, one per response column of
+    :func:`model.metamodel.incremental`), so a check can tell a rounding-size clip from a bad fit.
+    An input set naming a parameter that is not in ``params`` is an error listing the known ones.
     """
+    for label, members in inputs.items():
+        check_names(f"input set '{label}' names parameter", members, params)
     grid = np.asarray(grid, dtype=float)
-    d_cost = cost - cost[:, [reference]]
-    d_eff = dalys[:, [reference]] - dalys
-    others = [j for j in range(cost.shape[1]) if j != reference]
-    y = np.hstack([d_cost[:, others], d_eff[:, others]])  # (n, 2(S-1))
-    rows = {}
+    harm = -np.asarray(effect, dtype=float) if more_is_better else np.asarray(effect, dtype=float)
+    y = metamodel.incremental(cost, harm, reference)  # increments of cost and of health
+    rows, r2 = {}, {}
     for label, members in inputs.items():
         cols = [np.asarray(params[m], dtype=float) for m in members]
         cols = [c for c in cols if np.ptp(c) > 0]
         if not cols:
             rows[label] = np.zeros(grid.size)
+            r2[label] = np.zeros(y.shape[1])
             continue
-        x = _design(cols, knots)
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        fit = x @ coef
-        s = len(others)
-        g_cost, g_eff = fit[:, :s], fit[:, s:]
-        g = grid[None, None, :] * g_eff[..., None] - g_cost[..., None]  # (n, S-1, L)
-        g = np.concatenate([np.zeros((g.shape[0], 1, grid.size)), g], axis=1)  # reference: 0
-        rows[label] = g.max(axis=1).mean(axis=0) - np.maximum(g.mean(axis=0).max(axis=0), 0.0)
-    total = evpi(cost, dalys, grid).to_numpy()
+        f = metamodel.fit(cols, y, knots)
+        rows[label] = metamodel.value_of_fit(f.values, grid)
+        r2[label] = f.r2
+    total = evpi(cost, effect, grid, more_is_better=more_is_better).to_numpy()
+    raw = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T
     clipped = []
-    for label, raw in rows.items():
-        tol = 1e-9 * np.maximum(1.0, np.abs(total))  # ignore rounding-size excursions
-        bad = (raw < -tol) | (raw > total + tol)
-        clipped += [(label, float(grid[i]), float(raw[i])) for i in np.flatnonzero(bad)]
-        rows[label] = np.clip(raw, 0.0, total)
-    out = pd.DataFrame(rows, index=pd.Index(grid, name="threshold")).T
-    out.attrs["clipped"] = clipped
+    tol = 1e-9 * np.maximum(1.0, np.abs(total))  # ignore rounding-size excursions
+    for label, values in rows.items():
+        clipped += [(label, float(grid[i]), float(values[i])) for i in np.flatnonzero(values > total + tol)]
+    out = raw.clip(upper=pd.Series(total, index=raw.columns), axis=1) if clip else raw.copy()
+    out.attrs.update(clipped=clipped, clipped_share=len(clipped) / max(raw.size, 1),
+                     r2={label: [float(v) for v in values] for label, values in r2.items()})
     return out
 
 
 def scenario_table(ps_by_scenario: Mapping[str, ParameterSet], module, reference: str,
-                   comparator: str) -> pd.DataFrame:
-    """Every scenario's base case side by side: costs, DALYs, increments and ICER of
-    ``comparator`` vs ``reference`` (per unit of the model's summary)."""
+                   comparator: str, *, outcome: str = "dalys", more_is_better: bool = False) -> pd.DataFrame:
+    """Every scenario's base case side by side: costs, increments of cost and of health
+    (``<outcome>_averted``, or ``_gained`` when more is better) and ICER of ``comparator`` vs
+    ``reference`` (per unit of the model's summary)."""
     rows = []
     for name, ps in ps_by_scenario.items():
         s = module.run_set(ps).summary()
         d_cost = s.loc[comparator, "cost"] - s.loc[reference, "cost"]
-        d_eff = s.loc[reference, "dalys"] - s.loc[comparator, "dalys"]
+        d_eff = health_gain(s.loc[comparator, outcome], s.loc[reference, outcome], more_is_better)
         rows.append({"scenario": name, "description": ps.scenario_description,
                      "cost_reference": s.loc[reference, "cost"], "cost_comparator": s.loc[comparator, "cost"],
-                     "incremental_cost": d_cost, "dalys_averted": d_eff,
+                     "incremental_cost": d_cost, _gain_label(outcome, more_is_better): d_eff,
                      "icer": d_cost / d_eff if d_eff != 0 else np.nan})
     return pd.DataFrame(rows).set_index("scenario")

@@ -60,6 +60,10 @@ def expected_headline(folder: Path) -> dict[str, float]:
     evpi = pd.read_csv(folder / "uncertainty_continuum_evpi.csv").query("evpi_per_unit > 0").iloc[-1]
     out["evpi.population"] = (nmb.max(axis=1).mean() - nmb.mean(axis=0).max()) * (
         evpi["evpi_population"] / evpi["evpi_per_unit"])
+    # which research is worth paying for: notebook 06's summary, per study
+    for row in pd.read_csv(folder / "research_summary.csv").to_dict("records"):
+        for k in ("n_best", "evsi_population", "study_cost", "enbs_max"):
+            out[f"research.{row['study']}.{k}"] = row[k]
     return out
 
 
@@ -159,7 +163,11 @@ def test_run_writes_briefs_index_and_spreadsheets(run_dir):
 def test_brief_numbers_equal_the_result_files(run_dir, unit):
     folder = run_dir / unit / "base"
     page = parse(folder / "brief.html")
-    assert check_numbers(page.numbers, expected_headline(folder), page.magnitudes) >= 25
+    assert check_numbers(page.numbers, expected_headline(folder), page.magnitudes) >= 37
+    research = pd.read_csv(folder / "research_summary.csv")
+    html = (folder / "brief.html").read_text()
+    for row in research.to_dict("records"):
+        assert f'data-key="research.{row["study"]}.fund">{"yes" if row["fund"] else "no"}<' in html
     ctx = json.loads((folder / "context.json").read_text())
     acc = pd.read_csv(folder / "continuum_acceptability.csv").set_index("strategy")
     best = page.numbers["best.probability_ce"][0]
@@ -239,6 +247,16 @@ def test_missing_result_file_is_named(job_copy):
         data.load(job_copy)
 
 
+def test_brief_of_a_job_without_notebook_06_leaves_the_research_section_out(job_copy):
+    for f in job_copy.glob("research_*"):
+        f.unlink()
+    d = data.load(job_copy)
+    assert d.research is None
+    html = render.brief_html(d)
+    assert "Which research is worth paying for" not in html
+    assert '<section aria-labelledby="abstract" class="newpage">' in html  # page 3 still starts with the abstract
+
+
 def _edit_json(path: Path, **changes) -> None:
     path.write_text(json.dumps(json.loads(path.read_text()) | changes))
 
@@ -251,6 +269,8 @@ def _edit_json(path: Path, **changes) -> None:
      r"budget_impact\.csv: no column 'total_cost'"),
     (lambda f: (f / "antenatal_psa.parquet").write_text("not parquet"), r"antenatal_psa\.parquet: cannot read it"),
     (lambda f: (f / "infant_findings.json").write_text("[]"), r"infant_findings\.json: no key 'findings'"),
+    (lambda f: pd.read_csv(f / "research_summary.csv").drop(columns="enbs_max").to_csv(f / "research_summary.csv"),
+     r"research_summary\.csv: no column 'enbs_max'"),
 ])
 def test_damaged_result_files_are_named_with_the_problem(job_copy, damage, message):
     damage(job_copy)
@@ -317,7 +337,8 @@ def test_pdf_has_two_brief_pages_then_methods_and_appendix(run_dir):
     for text in ("Bangladesh", "The answer", "What it buys", "Budget impact", "What drives the uncertainty",
                  "Key assumptions and data quality"):
         assert text in first_two, text
-    assert "Methods (CHEERS 2022 items)" in pages[2]  # the methods start on page 3
+    assert pages[2].lstrip().startswith("Abstract")  # page 3 opens with the structured abstract
+    assert "Methods (CHEERS 2022 items)" in pages[2] + pages[3]  # after the research section
     assert "Appendix: every input and its source" in " ".join(pages[2:])
     mms = data.load(folder).comparisons[0]
     shown = render.fmt_money(mms.icer) if not math.isnan(mms.icer) else mms.verdict.upper()
@@ -423,7 +444,7 @@ def test_the_two_brief_pages_also_fit_letter_paper(run_dir, tmp_path):
     assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (612, 792)
     pages = [p.extract_text() for p in reader.pages]
     assert "Key assumptions and data quality" in pages[1]
-    assert "Methods (CHEERS 2022 items)" in pages[2]
+    assert pages[2].lstrip().startswith("Abstract")
 
 
 def test_subnational_unit_with_inherited_births_is_flagged():

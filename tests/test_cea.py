@@ -78,3 +78,72 @@ def test_findings_name_the_focus_strategy_only_when_it_is_not_the_most_often_bes
     lines = frontier_lines(inc, {"t1": 100.0, "t2": 200.0}, acc, focus="B")
     assert lines[1] == "At t1 (US$100 per DALY), B is most often cost-effective (70% of PSA draws)."
     assert lines[2] == "At t2 (US$200 per DALY), A is most often cost-effective (60% of PSA draws); B: 40%."
+
+
+# ------------------------------------------------------ health outcomes of either direction
+def test_frontier_on_dalys_with_less_is_better_is_the_frontier_on_dalys_averted():
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        cost, dalys = rng.uniform(0, 100, 6), rng.uniform(0, 10, 6)
+        names = list("abcdef")
+        on_raw = cea.frontier(names, cost, dalys, more_is_better=False, outcome="dalys")
+        on_averted = cea.frontier(names, cost, dalys[0] - dalys)
+        pd.testing.assert_series_equal(on_raw["status"], on_averted["status"])
+        pd.testing.assert_series_equal(on_raw["compared_with"], on_averted["compared_with"])
+        np.testing.assert_allclose(on_raw["icer"], on_averted["icer"], rtol=1e-12)
+        np.testing.assert_array_equal(on_raw["effect"], dalys[[names.index(s) for s in on_raw["strategy"]]])
+        assert on_raw.attrs == {"outcome": "dalys", "more_is_better": False}
+
+
+def test_net_benefit_by_hand_in_both_directions():
+    cost = np.array([0.0, 10.0])
+    np.testing.assert_allclose(cea.nmb(cost, np.array([1.0, 1.5]), 100.0), [100, 140])  # QALYs
+    np.testing.assert_allclose(cea.nmb(cost, np.array([1.0, 0.5]), 100.0, more_is_better=False), [-100, -60])
+    np.testing.assert_allclose(cea.inmb(cost, np.array([1.0, 0.5]), 100.0, more_is_better=False), [0, 40])
+    assert cea.best_at(cost, np.array([1.0, 0.5]), 100.0, more_is_better=False) == 1
+    assert cea.best_at(cost, np.array([1.0, 0.5]), 100.0) == 0  # as gains, 0.5 is worse
+
+
+def test_incremental_in_both_directions():
+    s = pd.DataFrame({"cost": [10.0, 12.0, 15.0], "qalys": [5.0, 5.1, 5.0], "life_years": [8.0, 8.2, 8.1]},
+                     index=["sq", "a", "b"])
+    t = cea.incremental(s, "sq", outcome="qalys", more_is_better=True, gained=("qalys", "life_years"))
+    assert t.loc["a", "qalys_gained"] == pytest.approx(0.1)
+    assert t.loc["a", "cost_per_qalys_gained"] == pytest.approx(20.0)
+    assert t.loc["a", "cost_per_life_years_gained"] == pytest.approx(10.0)
+    assert t.loc["a", "icer_frontier"] == pytest.approx(20.0) and t.loc["b", "status"] == cea.D
+    dalys = s.assign(dalys=-s["qalys"]).drop(columns="qalys")  # the same health as a loss
+    d = cea.incremental(dalys, "sq")
+    pd.testing.assert_series_equal(d["status"], t["status"])
+    np.testing.assert_allclose(d["icer_frontier"], t["icer_frontier"], rtol=1e-12)
+
+
+def test_psa_tables_in_both_directions():
+    rng = np.random.default_rng(2)
+    cost, qalys = rng.gamma(2, 50, (500, 3)), rng.gamma(5, 0.2, (500, 3))
+    lam = {"low": 50.0, "high": 500.0}
+    s_q, a_q = cea.psa_tables(["x", "y", "z"], cost, qalys, lam, outcome="qalys", more_is_better=True)
+    s_d, a_d = cea.psa_tables(["x", "y", "z"], cost, -qalys, lam)
+    pd.testing.assert_frame_equal(a_q, a_d)
+    np.testing.assert_allclose(s_q["qalys_gained_mean"], s_d["dalys_averted_mean"], rtol=1e-12)
+    best = np.argmax(500.0 * qalys - cost, axis=1)
+    assert a_q.loc["y", "high"] == pytest.approx(np.mean(best == 1))
+
+
+# ------------------------------------------------------ names are checked
+def test_incremental_names_an_unknown_reference_or_column():
+    s = pd.DataFrame({"cost": [10.0, 12.0], "dalys": [1.0, 0.9]}, index=["sq", "a"])
+    with pytest.raises(KeyError, match=r"reference strategy 'SQ' is unknown; known: 'a', 'sq' \(did you mean 'sq'\?\)"):
+        cea.incremental(s, "SQ")
+    with pytest.raises(KeyError, match=r"summary column 'deaths' is unknown; known: 'cost', 'dalys'"):
+        cea.incremental(s, "sq", averted=("dalys", "deaths"))
+    with pytest.raises(ValueError, match=r"summary column 'qalys' is unknown"):
+        cea.incremental(s, "sq", outcome="qalys", more_is_better=True)
+    with pytest.raises(KeyError, match=r"summary column 'costs' is unknown.*did you mean 'cost'"):
+        cea.incremental(s, "sq", cost="costs")
+
+
+def test_psa_tables_refuses_strategy_names_that_do_not_match_the_columns():
+    # was silent: three names for four columns dropped the fourth strategy from both tables
+    with pytest.raises(ValueError, match="3 strategies for cost and effect arrays with 4 and 4 columns"):
+        cea.psa_tables(["a", "b", "c"], np.ones((5, 4)), np.ones((5, 4)), {"t": 1.0})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import antenatal, cea, infant
+from model import antenatal, cea, infant, report
 from model import continuum as C
 from model import parameters as P
 
@@ -80,8 +80,8 @@ def test_required_keys_cover_both_models():
 
 
 def test_reports_of_all_three_models(bgd, tmp_path):
-    for module, focus in ((antenatal, "MMS"), (infant, "MAMI"), (C, "MMS + MAMI")):
-        rep = module.report(bgd, draws=100, seed=1)
+    for name, focus in (("antenatal", "MMS"), ("infant", "MAMI"), ("continuum", "MMS + MAMI")):
+        rep = report.BY_MODEL[name](bgd, draws=100, seed=1)
         np.testing.assert_allclose(rep.acceptability.sum(axis=0), 1.0)
         assert focus in rep.findings
         files = rep.write(tmp_path / rep.prefix) + rep.save_ce_plane(tmp_path / rep.prefix, "t")

@@ -382,3 +382,16 @@ def test_bad_settings_fail_clearly():
         P.Settings(enrolment_ages_weeks=(4, 12), enrolment_age_weights=(0.5, 0.6))
     with pytest.raises(ValueError, match=r"enrolment ages must lie in \[0, 26\)"):
         P.Settings(enrolment_ages_weeks=(30,), enrolment_age_weights=(1.0,))
+
+
+def test_large_samples_run_in_chunks_with_identical_numbers(bgd, monkeypatch):
+    draws = bgd.sample(250, seed=12, names=I.REQUIRED)
+    whole = I.run(draws, bgd.settings)
+    monkeypatch.setattr(I, "CHUNK", 60)  # 250 draws in chunks of 60, 60, 60, 60, 10
+    chunked = I.run(draws, bgd.settings)
+    for k in I.OUTCOMES:
+        np.testing.assert_array_equal(chunked.outcomes[k], whole.outcomes[k])
+        np.testing.assert_array_equal(chunked.by_risk[k], whole.by_risk[k])
+    np.testing.assert_array_equal(chunked.population, whole.population)
+    np.testing.assert_array_equal(chunked.natural_history["mu_at_risk"], whole.natural_history["mu_at_risk"])
+    np.testing.assert_array_equal(chunked.natural_history["risks"]["high"], whole.natural_history["risks"]["high"])

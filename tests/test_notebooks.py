@@ -86,3 +86,20 @@ def test_budget_notebook_runs(tmp_path):
     table = pd.read_csv(out / "budget_impact.csv")
     assert list(table["phase"]) == ["exploration", "pilot", "scale-up", "scale-up", "scale-up"]
     assert table["one_off_cost"].iloc[1] > 0 and (out / "budget_impact.svg").stat().st_size > 0
+
+
+def test_research_value_notebook_runs(tmp_path):
+    out = tmp_path / "out"
+    pm.execute_notebook(
+        str(NOTEBOOKS[0].parent / "06_research_value.ipynb"), str(tmp_path / "run.ipynb"),
+        parameters={"country": "NGA", "scenario": "base", "draws": 300, "seed": 4, "output_dir": str(out)},
+        kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+    )
+    for name in ("summary", "evsi", "optimal", "horizons", "checks"):
+        assert (out / f"research_{name}.csv").stat().st_size > 0, name
+    for name in ("evsi_enbs", "optimal_n"):
+        assert (out / f"research_{name}.png").stat().st_size > 0 and (out / f"research_{name}.svg").exists()
+    summary = pd.read_csv(out / "research_summary.csv").set_index("study")
+    assert set(summary.index) == {"mms-trial", "mami-study", "adherence-survey"}
+    notes = json.loads((out / "research_notes.json").read_text())
+    assert notes["draws"] == 300 and notes["unit"] == "NGA"

@@ -81,6 +81,40 @@ def test_probabilities_not_summing_to_one_name_the_node():
 def test_unknown_parameter_name_is_a_clear_error():
     with pytest.raises(TreeError, match="no parameter named 'prevalence'"):
         evaluate(screening_tree(), {"sensitivity": 0.9, "test_cost": 1})
+    pattern = (r"strategy 'screening', node 'found', branch 'yes': no parameter named 'sensitivity'; "
+               r"known: 'prevalence', 'sensitivty', 'test_cost' \(did you mean 'sensitivty'\?\)")
+    with pytest.raises(TreeError, match=pattern):
+        evaluate(screening_tree(), {"prevalence": 0.1, "sensitivty": 0.9, "test_cost": 1})
+
+
+def test_a_function_value_looking_up_a_missing_parameter_names_the_node():
+    # was a bare KeyError: 'q' from inside the lambda, with no node and no list of parameters
+    tree = Decision("d", [("a", Chance("c", [("x", lambda m: m["q"], Terminal("t")), ("y", REST, Terminal("u"))]))])
+    pattern = r"strategy 'a', node 'c', branch 'x': no parameter named 'q'; known: 'p'"
+    with pytest.raises(TreeError, match=pattern):
+        evaluate(tree, {"p": 0.5})
+    with pytest.raises(KeyError):  # still a KeyError, so m.get(...) keeps its default
+        evaluate(tree, {"p": 0.5})
+    fallback = Decision("d", [("a", Terminal("t", v=lambda m: m.get("q", 2.0) * m["p"]))])
+    assert evaluate(fallback, {"p": 0.5}).expected("v") == pytest.approx(1.0)
+
+
+def test_declared_payoffs_catch_a_misspelt_payoff():
+    tree = Decision("d", [("a", Terminal("t", cost=1.0, dalys=0.1)), ("b", Terminal("u", costs=2.0, dalys=0.2))])
+    # without a declaration the misspelling is silent: 'b' costs nothing and gets a column of its own
+    silent = evaluate(tree, {})
+    assert silent.table.loc["b", "cost"] == 0.0 and "costs" in silent.table.columns
+    pattern = (r"strategy 'b', node 'u': payoff 'costs' is unknown; known: 'cost', 'dalys' "
+               r"\(did you mean 'cost'\?\)")
+    with pytest.raises(TreeError, match=pattern):
+        evaluate(tree, {}, payoffs=["cost", "dalys"])
+    assert evaluate(screening_tree(), PARAMS, payoffs=["cost", "dalys"]).table.shape == (2, 2)
+
+
+def test_asking_for_a_payoff_the_tree_lacks_lists_its_payoffs():
+    r = evaluate(screening_tree(), PARAMS)
+    with pytest.raises(KeyError, match=r"payoff 'daly' is unknown; known: 'cost', 'dalys' \(did you mean 'dalys'\?\)"):
+        r.expected("daly")
 
 
 def test_structure_errors():

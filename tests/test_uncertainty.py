@@ -174,3 +174,67 @@ def test_two_way_grid_and_scenario_table():
     table = U.scenario_table(sets, antenatal, "IFA", "MMS")
     assert isinstance(table, pd.DataFrame) and list(table.index) == ["ifa30-comparator", "ifa60-comparator"]
     assert table.loc["ifa60-comparator", "dalys_averted"] < table.loc["ifa30-comparator", "dalys_averted"]
+
+
+# ------------------------------------------------------ health outcomes of either direction
+def test_qalys_with_more_is_better_give_the_dalys_answers_on_minus_qalys():
+    """Every acceptability and value-of-information function: a QALY array read as 'more is
+    better' gives exactly what the DALY convention gives on its negative."""
+    params, cost, _ = _toy_psa(n=3000)
+    rng = np.random.default_rng(3)
+    qalys = np.column_stack([np.full(3000, 10.0), 10.0 + 0.01 * params["a"] + rng.normal(0, 0.01, 3000)])
+    grid, names = [0.0, 50.0, 500.0], ["A", "B"]
+    pd.testing.assert_frame_equal(U.ceac(cost, qalys, grid, names, more_is_better=True),
+                                  U.ceac(cost, -qalys, grid, names))
+    pd.testing.assert_frame_equal(U.ceaf(cost, qalys, grid, names, more_is_better=True),
+                                  U.ceaf(cost, -qalys, grid, names))
+    pd.testing.assert_frame_equal(U.expected_loss(cost, qalys, grid, names, more_is_better=True),
+                                  U.expected_loss(cost, -qalys, grid, names))
+    pd.testing.assert_series_equal(U.evpi(cost, qalys, grid, more_is_better=True), U.evpi(cost, -qalys, grid))
+    sets = {"a": ["a"], "b": ["b"]}
+    pd.testing.assert_frame_equal(U.evppi(params, cost, qalys, grid, sets, more_is_better=True),
+                                  U.evppi(params, cost, -qalys, grid, sets))
+
+
+def test_qaly_net_benefit_by_hand():
+    # B costs 10 more and gains 0.5 QALY: at 100 per QALY its NMB is 40 higher; EVPI is 0
+    cost, qalys = np.array([[0.0, 10.0]]), np.array([[1.0, 1.5]])
+    np.testing.assert_allclose(U.net_benefit(cost, qalys, 100.0, more_is_better=True), [[100.0, 140.0]])
+    np.testing.assert_allclose(U.net_benefit(cost, qalys, [0.0, 100.0], more_is_better=True),
+                               [[[0.0, 100.0], [-10.0, 140.0]]])
+    assert U.ceac(cost, qalys, [100.0], ["A", "B"], more_is_better=True).loc[100.0, "B"] == 1.0
+    assert U.ceac(cost, qalys, [100.0], ["A", "B"]).loc[100.0, "A"] == 1.0  # read as DALYs: B is worse
+
+
+def test_one_way_names_the_outcome_and_its_direction(tree):
+    ps = P.load("BGD", "base", tree)
+
+    def qaly_evaluator(p):
+        cost, dalys = toy_evaluator(p)
+        return cost, 5.0 - dalys  # QALYs: the same health, as a gain
+
+    t = U.one_way(ps, qaly_evaluator, threshold=100.0, comparator=1, outcome="qalys", more_is_better=True)
+    d = U.one_way(ps, toy_evaluator, threshold=100.0, comparator=1)
+    np.testing.assert_allclose(t["qalys_gained_low"], d["dalys_averted_low"], rtol=1e-12)
+    np.testing.assert_allclose(t["inmb_high"], d["inmb_high"], rtol=1e-12)
+
+
+# ------------------------------------------------------ names are checked
+def test_evppi_names_an_unknown_input():
+    # was a bare KeyError: 'aa'
+    params, cost, dalys = _toy_psa(n=500)
+    with pytest.raises(KeyError, match=r"input set 'first' names parameter 'aa' is unknown; known: 'a', 'b', 'c'"):
+        U.evppi(params, cost, dalys, [0.0], {"first": ["aa"]})
+
+
+def test_ranges_name_an_unknown_parameter(tree):
+    ps = P.load("BGD", "base", tree)
+    with pytest.raises(KeyError, match=r"parameter 'costvisit' is unknown; known: .*did you mean 'cost_visit'"):
+        U.one_way(ps, toy_evaluator, threshold=100.0, comparator=1, names=["costvisit"])
+
+
+def test_evaluator_names_an_outcome_the_model_does_not_report():
+    ps = P.load("BGD", "base")
+    ev = U.evaluator(antenatal, ps.settings, outcome="qalys")
+    with pytest.raises(KeyError, match=r"model outcome 'qalys' is unknown; known: .*'dalys'"):
+        ev(ps.base())

@@ -46,7 +46,8 @@ ITEMS = (  # number, item, section id in the brief, how the brief answers it
      "Declared by the authors in parameters/report.yaml."),
     (22, "Study parameters", "parameters", "Every input with value, range, distribution and source (appendix)."),
     (23, "Summary of main results", "results", "Costs, DALYs, increments, status and ICERs of every strategy."),
-    (24, "Effect of uncertainty", "drivers", "Figures, drivers, EVPI and EVPPI; scenario results in notebook 04."),
+    (24, "Effect of uncertainty", "drivers", "Figures, drivers, EVPI and EVPPI; which research is worth paying for "
+                                              "(EVSI, page 3); scenario results in notebook 04."),
     (25, "Effect of engagement with patients and others affected", "declarations",
      "Declared by the authors in parameters/report.yaml."),
     (26, "Study findings, limitations, generalisability and current knowledge", "discussion",

@@ -95,6 +95,8 @@ class BriefData:
     published: pd.DataFrame | None = None
     by_risk: pd.DataFrame | None = None
     strategies: pd.DataFrame | None = None  # continuum base case per 100,000 pregnancies, by strategy
+    research: pd.DataFrame | None = None  # notebook 06's summary, one row per study (None: not run)
+    research_horizons: pd.DataFrame | None = None
 
     @property
     def unit_name(self) -> str:
@@ -161,10 +163,16 @@ class BriefData:
         out["best.probability_ce"] = self.best["probability_ce"]
         for phase, value in self.budget_totals.items():
             out[f"budget.{phase}"] = value
+        for row in (self.research.to_dict("records") if self.research is not None else []):
+            for k in RESEARCH_NUMBERS:
+                out[f"research.{row['study']}.{k}"] = row[k]
         return out
 
 
 MISSING = "missing (result files are written by `cea run`; re-run this job)"
+RESEARCH_NUMBERS = ("n_best", "evsi_population", "study_cost", "enbs_max")  # shown with data-key per study
+RESEARCH_COLUMNS = ("study", "title", "sample_size_unit", "years_to_report", "fund", "evppi_population",
+                    *RESEARCH_NUMBERS)
 
 
 def _read_csv(folder: Path, name: str, index: str | None = None, columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -376,12 +384,15 @@ def load(folder: str | Path) -> BriefData:
         if "label" in parameters.columns else {}
     notes["declarations"] = {**dict.fromkeys(cheers.DECLARATIONS, cheers.NOT_STATED),
                              **(context.get("declarations") or {})}
+    research, horizons, research_notes = research_value(folder)
+    notes["research_horizon_years"] = research_notes.get("horizon_years")
     return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
                      parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,
                      notes=notes, labels=labels, published=_published(folder),
                      by_risk=_optional_csv(folder, "infant_by_risk.csv"),
-                     strategies=_read_csv(folder, "continuum_base.csv", "strategy"))
+                     strategies=_read_csv(folder, "continuum_base.csv", "strategy"),
+                     research=research, research_horizons=horizons)
 
 
 def _optional_csv(folder: Path, name: str) -> pd.DataFrame | None:
@@ -394,3 +405,15 @@ def _published(folder: Path) -> pd.DataFrame | None:
     frames = [f.assign(decision=decision) for decision, name in PUBLISHED_FILES.items()
               if (f := _optional_csv(folder, name)) is not None]
     return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def research_value(folder: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict]:
+    """Notebook 06's per-study summary, horizon table and notes, or ``(None, None, {})`` for a job
+    from before the notebook existed (the brief then leaves its research section out). A file that
+    is present but lacks a column or key the brief needs is an error naming it."""
+    if not (folder / "research_summary.csv").exists():
+        return None, None, {}
+    summary = _read_csv(folder, "research_summary.csv", columns=RESEARCH_COLUMNS)
+    horizons = _read_csv(folder, "research_horizons.csv", columns=("study", "horizon_years", "fund", "n_optimal"))
+    notes = _read_json(folder, "research_notes.json", keys=("horizon_years",))
+    return summary, horizons, notes

@@ -210,6 +210,22 @@ def _published(data: BriefData) -> list[dict]:
     return rows
 
 
+def research_rows(data: BriefData) -> list[dict]:
+    """One row per study for the brief's research section: the summary's numbers, plus the shortest
+    decision horizon (if any) over which the study would be worth funding."""
+    if data.research is None:
+        return []
+    rows = []
+    for r in data.research.to_dict("records"):
+        h = data.research_horizons
+        longer = h[(h["study"] == r["study"]) & h["fund"].astype(bool)] if h is not None else h
+        first = longer.sort_values("horizon_years").iloc[0] if longer is not None and len(longer) else None
+        rows.append(r | {"fund": bool(r["fund"]),
+                         "funded_from_years": None if first is None else int(first["horizon_years"]),
+                         "funded_from_n": None if first is None else int(first["n_optimal"])})
+    return rows
+
+
 def brief_html(data: BriefData) -> str:
     """The brief as one self-contained HTML document."""
     figures = [{"id": stem, "caption": cap, "alt": alt, "src": data_uri(data.folder / f"{stem}.png")}
@@ -225,7 +241,8 @@ def brief_html(data: BriefData) -> str:
         outcomes=HEADLINE_OUTCOMES, assumptions=_key_assumptions(data), parameters=params,
         strategies=_strategies(data), published=_published(data), cheers=cheers, words=words, value=value,
         comparison_html=comparison_html, changes_html=changes_html, cost_changes_html=cost_changes_html,
-        outcome_cell=outcome_cell, cost_cell=cost_cell, css=(TEMPLATES / "brief.css").read_text())
+        outcome_cell=outcome_cell, cost_cell=cost_cell, research=research_rows(data),
+        css=(TEMPLATES / "brief.css").read_text())
 
 
 def index_html(run: dict, rows: list[dict], columns, league_png: Path | None) -> str:
