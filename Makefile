@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(BIN)/cea run --countries all --scenarios base --draws $(DRAWS)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check model tests benchmarks
+	$(BIN)/ruff check model tests benchmarks notebooks
 	$(BIN)/cea validate
 	$(BIN)/python -m pytest
 

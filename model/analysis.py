@@ -28,6 +28,7 @@ MODELS = {
 # capita; the threshold searches the MMS price and the MAMI set-up cost, which the models already need).
 REQUIRED = ["gdp_per_capita"]
 # EVPPI groups: label -> pattern over parameter names (only uncertain inputs the model uses count)
+EVPPI_FLOOR_SHARE = 0.01  # EVPPI below 1% of the EVPI is not shown (figures, notebook, brief)
 GROUPS = {
     "MMS effects": r"^rr_.*_mms",
     "iron effects": r"_ifa_vs_none$",
@@ -61,6 +62,8 @@ class Analysis:
     frames: dict[str, pd.DataFrame]
     notes: dict = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # parameter -> human label (figures)
+    unit: str = "per pregnancy"  # what one decision is (EVPI, EVPPI and INMB are per unit)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write every frame as CSV (prefix ``uncertainty_<model>_``) and the notes as JSON."""
@@ -74,27 +77,46 @@ class Analysis:
         return files
 
     def save_figures(self, folder: str | Path, title: str) -> dict[str, list[Path]]:
-        """Tornado, CEAC, CEAF probability, expected loss, EVPI, EVPPI and Sobol figures."""
+        """Tornado, CEAC, CEAF, expected loss, EVPI, EVPPI (inputs at or above :meth:`evppi_floor`)
+        and Sobol figures, rows by the inputs' labels, the decision threshold marked."""
         folder = Path(folder)
         pre = folder / f"uncertainty_{self.model}"
         f = self.frames
+        at = ("decision threshold", self.threshold)
+        evppi, floor = self.evppi_above_floor()
         figs = {
-            "tornado": plots.tornado(f["one_way"], "inmb",
-                                     title=f"{title}: INMB of {self.comparator} vs {self.reference} "
-                                           f"at US${self.threshold:,.0f}/DALY"),
-            "ceac": plots.curves(f["ceac"], "probability cost-effective", f"{title}: CEAC"),
-            "ceaf": plots.curves(f["ceaf"][["probability_cost_effective"]], "probability",
-                                 f"{title}: CEAF (optimal by expected net benefit)"),
-            "expected_loss": plots.curves(f["expected_loss"], "expected loss (US$ per unit)", f"{title}"),
-            "evpi": plots.curves(f["evpi"], "EVPI (US$ per unit)", f"{title}: EVPI"),
-            "evppi": plots.bars(f["evppi_at_threshold"]["evppi"],
-                                f"EVPPI at US${self.threshold:,.0f}/DALY (US$ per unit)", f"{title}: EVPPI"),
-            "sobol": plots.bars(f["sobol"]["ST"], "total-order Sobol index of INMB", f"{title}: Sobol"),
+            "tornado": plots.tornado(f["one_way"], "inmb", labels=self.labels,
+                                     title=f"{title}: {self.comparator} vs {self.reference}",
+                                     xlabel=f"incremental net monetary benefit (US$ {self.unit}) at "
+                                            f"US${self.threshold:,.0f} per DALY averted"),
+            "ceac": plots.curves(f["ceac"], "probability of being the most cost-effective", f"{title}: CEAC",
+                                 marker=at, probability=True),
+            "ceaf": plots.ceaf(f["ceaf"], f"{title}: CEAF (optimal by expected net benefit)", marker=at),
+            "expected_loss": plots.curves(f["expected_loss"], f"expected loss (US$ {self.unit})", f"{title}",
+                                          marker=at),
+            "evpi": plots.curves(f["evpi"][["evpi_per_unit"]].rename(columns={"evpi_per_unit": "EVPI"}),
+                                 f"EVPI (US$ {self.unit})", f"{title}: EVPI", marker=at),
+            "evppi": plots.bars(evppi["evppi"], f"EVPPI at US${self.threshold:,.0f} per DALY (US$ {self.unit}); "
+                                                f"inputs below US${floor:,.3g} not shown",
+                                f"{title}: EVPPI", labels=self.labels),
+            "sobol": plots.bars(f["sobol"]["ST"][f["sobol"]["ST"] > 0.005],
+                                "total-order Sobol index of INMB (inputs above 0.005)", f"{title}: Sobol",
+                                labels=self.labels),
         }
         if "two_way" in f:
             figs["two_way"] = plots.heatmap(f["two_way"], f"{title}: two-way INMB")
         self.figures = {name: plots.save(fig, Path(f"{pre}_{name}")) for name, fig in figs.items()}
         return self.figures
+
+    def evppi_above_floor(self) -> tuple[pd.DataFrame, float]:
+        """EVPPI rows at the decision threshold worth reading and the floor (US$ per unit): 1% of
+        the EVPI at the threshold (``EVPPI_FLOOR_SHARE``). Below it estimates are regression noise
+        (values of 1e-14) or too small to direct research."""
+        evpi = float(np.interp(self.threshold, self.frames["evpi"].index.to_numpy(dtype=float),
+                               self.frames["evpi"]["evpi_per_unit"].to_numpy(dtype=float)))
+        floor = EVPPI_FLOOR_SHARE * max(evpi, 0.0)
+        frame = self.frames["evppi_at_threshold"]
+        return (frame[frame["evppi"] >= floor] if floor > 0 else frame.iloc[0:0]), floor
 
 
 def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int = 1,
@@ -146,8 +168,10 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     if len(top) >= 2:
         frames["two_way"] = U.two_way(ps, ev, top[0], top[1], threshold, comp, ref, points=15)
     frames["thresholds"] = _threshold_analyses(ps, ev, model, comp, ref, threshold)
+    unit = {"antenatal": "per pregnancy", "infant": "per infant", "continuum": "per pregnancy"}[model]
     return Analysis(model=model, strategies=strategies, reference=reference, comparator=comparator,
-                    threshold=float(threshold), thresholds=lam, frames=frames,
+                    threshold=float(threshold), thresholds=lam, frames=frames, unit=unit,
+                    labels={k: p.label for k, p in ps.params.items()},
                     notes={"draws": draws, "seed": seed, "evpi_population_per_year": population,
                            "evpi_horizon_years": horizon_years, "evppi_clipped": at.attrs.get("clipped", []),
                            "evppi_clipped_share": frames["evppi_grid"].attrs.get("clipped_share"),

@@ -489,12 +489,32 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> Antena
     return run(p, ps.settings)
 
 
-def diagram(strategy: str = "MMS") -> str:
-    """Mermaid Markdown of one strategy's subtree (all four share the same structure)."""
-    from model.tree import mermaid_markdown
+CATEGORY_WORDS = {"term_aga": "term, appropriate size", "term_sga": "term, small for age",
+                  "preterm_aga": "preterm, appropriate size", "preterm_sga": "preterm, small for age"}
+EDGE_WORDS = {"adh": "share adherent", "sb": "stillbirth risk", "pc": "share of live births",
+              "qn": "neonatal death risk", "qpn": "post-neonatal death risk"}
+
+
+def diagram(strategy: str = "MMS", values: Mapping[str, np.ndarray] | None = None) -> str:
+    """Mermaid Markdown of one strategy's subtree (all four share the same structure). Edges are
+    labelled in words (``sb__MMS__hi`` reads 'stillbirth risk'), with the base-case probability as a
+    percentage when ``values`` (e.g. ``run_set(ps).derived``) is given; REST is 'the rest'."""
+    from model.tree import REST, mermaid_markdown
+
+    def describe(p) -> str | None:
+        if isinstance(p, str) and p == REST:
+            return "the rest"
+        if not isinstance(p, str) or "__" not in p:
+            return None
+        if values is not None and p in values:
+            return f"{float(np.mean(values[p])):.2%}"
+        return EDGE_WORDS.get(p.split("__")[0], p)
 
     tree = build_tree()
-    return mermaid_markdown(Decision(tree.name, [o for o in tree.options if o[0] == strategy]))
+    text = mermaid_markdown(Decision(tree.name, [o for o in tree.options if o[0] == strategy]), describe=describe)
+    for code, words in CATEGORY_WORDS.items():
+        text = text.replace(f'"{code}:', f'"{words}:')
+    return text
 
 
 AVERTED = ("dalys", "infant_deaths", "neonatal_deaths", "stillbirths", "lbw_births")

@@ -180,7 +180,7 @@ def _notebook_parameters(name: str, job: Job) -> dict:
         return {**common, "draws": job.draws, "seed": job.seed, "model": "continuum", "sobol_n": job.sobol_n,
                 "morris_trajectories": 20}
     if name.startswith("05"):
-        return {**common, "strategy": "MMS + MAMI"}
+        return {**common, "strategy": "recommended"}  # the brief's strategy (notebook 03's PSA)
     return {**common, "draws": job.draws, "seed": job.seed}
 
 
@@ -223,21 +223,15 @@ def _execute_notebook(name: str, job: Job) -> dict:
 
 
 def _headline(folder: Path) -> dict:
-    """Headline figures from a job's result files (read, not recomputed)."""
-    out = {}
+    """Headline figures from a job's result files (read, not recomputed), in the briefs' words:
+    per decision its status, verdict, cost per DALY averted (blank unless more costly and more
+    effective) and probability cost-effective; the recommended strategy and its budget; cautions."""
+    from model.brief import data as brief_data
+
     try:
-        ante = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
-        out["mms_vs_ifa_cost_per_daly_averted"] = float(ante.loc["MMS", "cost_per_dalys_averted"])
-        out["mms_vs_ifa_infant_deaths_averted_per_100k"] = float(ante.loc["MMS", "infant_deaths_averted"] * 1e5)
-        inf = pd.read_csv(folder / "infant_incremental.csv").set_index("strategy")
-        out["mami_vs_inpatient_cost_per_daly_averted"] = float(inf.loc["MAMI", "cost_per_dalys_averted"])
-        cont = pd.read_csv(folder / "continuum_incremental.csv").set_index("strategy")
-        out["continuum_frontier"] = " -> ".join(cont.index[cont["status"] == "non-dominated"])
-        budget = pd.read_csv(folder / "budget_impact.csv")
-        out["budget_impact_5y"] = float(budget["total_cost"].sum())
-    except (OSError, KeyError, ValueError):
-        pass
-    return out
+        return brief_data.load(folder).summary_row()
+    except (brief_data.BriefDataError, OSError, KeyError, ValueError):
+        return {}
 
 
 def execute_job(job: Job) -> JobResult:
@@ -277,7 +271,9 @@ def execute_job(job: Job) -> JobResult:
 
 
 def context(ps: P.ParameterSet, job: Job) -> dict:
-    """What a brief needs to know about a job besides its result files (no paths, no clock)."""
+    """What a brief needs to know about a job besides its result files (no paths, no clock), with
+    the authors' declarations from ``parameters/report.yaml``."""
+    from model.brief import cheers
     from model.cea import decision_threshold
 
     value = lambda k: ps[k].value if k in ps else None  # noqa: E731 - the models report what is missing
@@ -287,7 +283,8 @@ def context(ps: P.ParameterSet, job: Job) -> dict:
             "decision_threshold": {"label": label, "value": lam},
             "discount_rate_costs": value("discount_rate_costs"),
             "discount_rate_effects": value("discount_rate_effects"),
-            "draws": job.draws, "seed": job.seed, "sobol_n": job.sobol_n, "version": __version__}
+            "draws": job.draws, "seed": job.seed, "sobol_n": job.sobol_n, "version": __version__,
+            "declarations": cheers.declarations(job.root)}
 
 
 def _already_done(job: Job) -> JobResult | None:

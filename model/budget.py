@@ -128,6 +128,19 @@ def budget_impact(ps: ParameterSet, strategy: str = "MMS + MAMI", rollout: Rollo
     return table
 
 
+def recommended_strategy(psa: pd.DataFrame, threshold: float) -> str:
+    """The strategy with the highest expected net monetary benefit at ``threshold`` (US$ per DALY
+    averted) over PSA draws: ``psa`` is tidy (columns ``sample``, ``strategy``, ``cost``, ``dalys``,
+    as ``continuum_psa.parquet``). Net benefit is linear, so this is also the strategy whose mean
+    cost and DALYs give the highest net benefit; ties go to the first strategy in the frame's order."""
+    missing = [c for c in ("strategy", "cost", "dalys") if c not in psa.columns]
+    if missing:
+        raise KeyError(f"PSA frame has no column {missing}")
+    means = psa.groupby("strategy", sort=False)[["cost", "dalys"]].mean()
+    nmb = -threshold * means["dalys"] - means["cost"]
+    return str(nmb.idxmax())
+
+
 def summary(table: pd.DataFrame) -> pd.Series:
     """Totals over the horizon (undiscounted and discounted) and by phase."""
     totals = table.drop(columns=["phase", "coverage"]).sum()

@@ -1,7 +1,7 @@
 """Price-year conversion of US$ costs with the US CPI-U deflator table.
 
 A cost of ``x`` US$ in year ``y`` is ``x * CPI(target) / CPI(y)`` US$ of the target year.
-The table is ``parameters/global/deflators.csv`` (copied from the shared evidence folder, with
+The table is ``parameters/global/deflators.csv`` (copied from the team's evidence notes, with
 its source columns); only the CPI-U rows (series id ``BLS CUUR0000SA0``) are used, because that
 series covers every year from 2007 to 2024, while the WDI GDP-deflator rows stop in 2021.
 """

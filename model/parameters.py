@@ -9,11 +9,12 @@ Layout under the parameter root (``parameters/`` by default)::
     scenarios/<name>.yaml    overrides with a one-line description
     sources.yaml             source key -> citation, URL and what was read
 
-Each parameter entry carries ``value``, ``low``, ``high`` (a 95% interval or plausible range;
-optional only for ``fixed``), ``distribution``, ``unit``, ``source`` (a key of sources.yaml),
-``status`` (``verified``: the value was read in the cited source; ``unverified``; or
-``assumption``, which needs a ``note`` saying why), an optional ``note``, optional explicit
-``dist_params``, and for costs ``currency`` and ``cost_year``.
+Each parameter entry carries a short human ``label`` (one line of at most ``LABEL_MAX``
+characters, shown instead of the key in figures, tables and spreadsheets), ``value``, ``low``,
+``high`` (a 95% interval or plausible range; optional only for ``fixed``), ``distribution``,
+``unit``, ``source`` (a key of sources.yaml), ``status`` (``verified``: the value was read in
+the cited source; ``unverified``; or ``assumption``, which needs a ``note`` saying why), an
+optional ``note``, optional explicit ``dist_params``, and for costs ``currency`` and ``cost_year``.
 
 Kinds are read from the entry: a ``unit`` of ``probability`` or ``proportion`` must lie in
 [0, 1] (a unit starting with ``%`` in [0, 100], with ``per 1,000`` in [0, 1000]); a
@@ -162,6 +163,7 @@ def _no_bool(v: Any) -> Any:
     if isinstance(v, bool):
         raise ValueError(f"expected a number, got a boolean ({str(v).lower()})")
     return v
+LABEL_MAX = 60  # characters in a parameter's human label (tornado rows, tables, spreadsheets)
 
 
 # --------------------------------------------------------------------------- errors
@@ -196,6 +198,7 @@ class Parameter(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
+    label: str
     value: float
     low: float | None = None
     high: float | None = None
@@ -235,6 +238,14 @@ class Parameter(BaseModel):
         if v not in STATUSES:
             raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
         return v
+
+    @field_validator("label")
+    @classmethod
+    def _short_label(cls, v: str) -> str:
+        if not v.strip() or "\n" in v.strip() or len(v.strip()) > LABEL_MAX:
+            raise ValueError(f"a label is one line of 1 to {LABEL_MAX} characters that a reader understands "
+                             f"(got {v!r})")
+        return v.strip()
 
     @property
     def is_probability(self) -> bool:
@@ -733,12 +744,13 @@ class ParameterSet:
         return counts
 
     def table(self) -> pd.DataFrame:
-        """Every parameter with value, range, distribution, unit, status, source and file."""
+        """Every parameter with its label, value, range, distribution, unit, status, source and file."""
         rows = []
         for k, p in self.params.items():
             src = self.sources.get(p.source)
             rows.append({
                 "parameter": k,
+                "label": p.label,
                 "value": p.value,
                 "low": p.low,
                 "high": p.high,

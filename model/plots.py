@@ -1,5 +1,7 @@
 """Matplotlib figures, saved as PNG and SVG with atomic writes. Greyscale-readable: strategies
-differ by marker as well as colour."""
+differ by marker as well as colour, threshold lines by dash pattern. Text is never parsed as
+mathematics, so 'US$327 per DALY' keeps its dollar signs. Fonts are sized for a figure printed a
+third to a half of an A4 page wide (the brief's PDF)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,12 @@ import numpy as np  # noqa: E402
 
 from model.io import write_atomic  # noqa: E402
 
+matplotlib.rcParams.update({"text.parse_math": False, "font.size": 11, "axes.titlesize": 12,
+                            "axes.labelsize": 11, "legend.fontsize": 10, "xtick.labelsize": 10,
+                            "ytick.labelsize": 10})
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# one dash pattern per threshold line, none of them the ellipses' solid line or each other's
+THRESHOLD_STYLES = ((0, (6, 3)), (0, (1, 2)), (0, (8, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (12, 4)))
 
 
 def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
@@ -40,19 +47,20 @@ def _ellipse(ax, x: np.ndarray, y: np.ndarray, colour, level: float = 0.95) -> N
     scale = np.sqrt(chi2.ppf(level, 2))
     angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
     ax.add_patch(Ellipse((x.mean(), y.mean()), 2 * scale * np.sqrt(vals[-1]), 2 * scale * np.sqrt(vals[0]),
-                         angle=angle, fill=False, edgecolor=colour, lw=1.2, ls="--"))
+                         angle=angle, fill=False, edgecolor=colour, lw=1.2, ls="-"))
 
 
 def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, reference: int = 0,
              thresholds: dict[str, float] | None = None, title: str = "", unit: str = "per pregnancy"):
     """Cost-effectiveness plane: incremental DALYs averted (x) vs incremental cost (y) against
     ``reference``. ``cost`` and ``dalys`` are ``(strategies,)`` (base case) or
-    ``(samples, strategies)`` (a PSA cloud, with the means drawn larger and dashed 95% covariance
-    ellipses). Threshold lines optional."""
+    ``(samples, strategies)`` (a PSA cloud, with the means drawn larger and 95% covariance
+    ellipses). Threshold lines optional, each with its own dash pattern; the legend sits under the
+    plot so it stays readable when the figure is printed small."""
     cost, dalys = np.atleast_2d(cost), np.atleast_2d(dalys)
     d_cost = cost - cost[:, [reference]]
     d_eff = dalys[:, [reference]] - dalys
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(6, 5.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for j, name in enumerate(strategies):
         if j == reference:
@@ -61,22 +69,23 @@ def ce_plane(strategies: Sequence[str], cost: np.ndarray, dalys: np.ndarray, ref
         if d_cost.shape[0] > 1:
             ax.scatter(d_eff[:, j], d_cost[:, j], s=4, alpha=0.2, marker=m, color=col, label=None)
         ax.scatter(d_eff[:, j].mean(), d_cost[:, j].mean(), s=90, marker=m, color=col, edgecolor="black",
-                   label=f"{name} vs {strategies[reference]} (mean)")
+                   label=f"{name} (mean)")
         if d_cost.shape[0] > 2:
             _ellipse(ax, d_eff[:, j], d_cost[:, j], col)
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
     if thresholds:
         x, y = np.array(ax.get_xlim()), np.array(ax.get_ylim())
-        styles = ("--", ":", "-.", (0, (5, 1)), (0, (1, 3)))
-        for (label, lam), ls in zip(thresholds.items(), styles, strict=False):
-            ax.plot(x, lam * x, color="black", lw=0.8, ls=ls, label=f"{label}: {lam:,.0f} US$/DALY")
+        for (label, lam), ls in zip(thresholds.items(), THRESHOLD_STYLES, strict=False):
+            ax.plot(x, lam * x, color="black", lw=1.1, ls=ls, label=f"{label}: US${lam:,.0f}")
         ax.set_xlim(*x)
         ax.set_ylim(*y)
-    ax.set_xlabel(f"DALYs averted {unit}")
+    ax.set_xlabel(f"DALYs averted {unit}, against {strategies[reference]}")
     ax.set_ylabel(f"incremental cost (US$) {unit}")
     ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=9.5,
+              title="strategy means; thresholds in US$ per DALY averted", title_fontsize=9.5)
+    fig.tight_layout()
     return fig
 
 
@@ -128,35 +137,72 @@ def survival(frame, title: str = ""):
     return fig
 
 
-def tornado(table, value: str = "inmb", top: int = 15, title: str = ""):
+def tornado(table, value: str = "inmb", top: int = 12, title: str = "",
+            labels: dict[str, str] | None = None, xlabel: str | None = None):
     """Tornado diagram from :func:`model.uncertainty.one_way`: bars from the low-input to the
-    high-input result around the base case, largest swing on top (hatched bar = high input)."""
-    t = table.head(top).iloc[::-1]
-    base = float(t[f"{value}_base"].iloc[0])
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1.5))
+    high-input result around the base case, largest swing on top (hatched bar = high input).
+    Rows read ``labels[name]`` (a parameter's human label) with its low and high value; inputs
+    that move nothing are left out."""
+    t = table[table[f"{value}_low"] != table[f"{value}_high"]].head(top).iloc[::-1]
+    base = float(table[f"{value}_base"].iloc[0])
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(t) + 1.6))
     y = np.arange(len(t))
     ax.barh(y, t[f"{value}_low"] - base, left=base, color="0.75", edgecolor="black", label="input at low")
     ax.barh(y, t[f"{value}_high"] - base, left=base, color="white", edgecolor="black", hatch="//",
             label="input at high")
     ax.axvline(base, color="black", lw=0.8)
-    labels = [f"{k} ({lo:.3g} to {hi:.3g})" for k, lo, hi in zip(t.index, t["low"], t["high"], strict=True)]
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel(value.replace("_", " "))
+    names = [(labels or {}).get(k, k) for k in t.index]
+    ax.set_yticks(y, [f"{n} ({lo:.3g} to {hi:.3g})" for n, lo, hi in zip(names, t["low"], t["high"], strict=True)])
+    ax.set_xlabel(xlabel or value.replace("_", " "))
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
     return fig
 
 
-def curves(frame, ylabel: str, title: str = "", xlabel: str = "threshold (US$ per DALY averted)"):
-    """One line per column of ``frame`` against its index (CEACs, expected loss, EVPI ...)."""
+def curves(frame, ylabel: str, title: str = "", xlabel: str = "threshold (US$ per DALY averted)",
+           marker: tuple[str, float] | None = None, probability: bool = False):
+    """One line per column of ``frame`` against its index (CEACs, expected loss, EVPI ...).
+    ``marker`` = (label, x) draws the decision threshold as a broad grey vertical line (unlike any
+    curve); ``probability`` fixes the vertical axis to 0-1."""
     styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(6, 4.4))
     for k, col in enumerate(frame.columns):
-        ax.plot(frame.index, frame[col], ls=styles[k % len(styles)], label=str(col))
+        ax.plot(frame.index, frame[col], ls=styles[k % len(styles)], lw=1.6, label=str(col))
+    if probability:
+        ax.set_ylim(0, 1.02)
+    if marker is not None:
+        ax.axvline(marker[1], color="0.55", lw=3, alpha=0.6, label=f"{marker[0]}: US${marker[1]:,.0f}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def ceaf(frame, title: str = "", marker: tuple[str, float] | None = None,
+         xlabel: str = "threshold (US$ per DALY averted)"):
+    """Cost-effectiveness acceptability frontier from :func:`model.uncertainty.ceaf`: the
+    probability that the strategy with the highest expected net benefit is the most
+    cost-effective, on a 0-1 axis, with each stretch labelled by that strategy (line style per
+    strategy) and the decision threshold marked."""
+    styles = ("-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)))
+    fig, ax = plt.subplots(figsize=(6, 4.4))
+    x = frame.index.to_numpy(dtype=float)
+    prob = frame["probability_cost_effective"].to_numpy(dtype=float)
+    for k, name in enumerate(dict.fromkeys(frame["optimal"])):
+        on = (frame["optimal"] == name).to_numpy()
+        ax.plot(np.where(on, x, np.nan), np.where(on, prob, np.nan), color="black", lw=2,
+                ls=styles[k % len(styles)], label=f"optimal: {name}")
+    ax.set_ylim(0, 1.02)
+    if marker is not None:
+        ax.axvline(marker[1], color="0.55", lw=3, alpha=0.6, label=f"{marker[0]}: US${marker[1]:,.0f}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("probability the optimal strategy is cost-effective")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
     return fig
 
 
@@ -174,55 +220,68 @@ def heatmap(grid, title: str = "", label: str = "INMB (US$)"):
     return fig
 
 
-def bars(series, xlabel: str, title: str = ""):
-    """Horizontal bars of a series (e.g. EVPPI by input), largest on top."""
+def bars(series, xlabel: str, title: str = "", labels: dict[str, str] | None = None):
+    """Horizontal bars of a series (e.g. EVPPI by input), largest on top; rows read
+    ``labels[name]`` where given."""
     s = series.sort_values()
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(s) + 1.5))
+    fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(s) + 1.8))
     ax.barh(np.arange(len(s)), s.to_numpy(), color="0.6", edgecolor="black")
-    ax.set_yticks(np.arange(len(s)), s.index, fontsize=8)
+    ax.set_yticks(np.arange(len(s)), [(labels or {}).get(k, k) for k in s.index])
     ax.set_xlabel(xlabel)
     ax.set_title(title)
+    fig.tight_layout()
     return fig
 
 
 def budget(table, title: str = ""):
     """Budget impact by year: stacked recurrent and one-off cost bars (left axis), DALYs averted
     line (right axis), phase under each year."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
     years = table.index.to_numpy()
     ax.bar(years, table["recurrent_cost"] / 1e6, color="0.7", edgecolor="black", label="recurrent cost")
     ax.bar(years, table["one_off_cost"] / 1e6, bottom=table["recurrent_cost"] / 1e6, color="white",
            edgecolor="black", hatch="//", label="one-off (transition) cost")
-    ax.set_xticks(years, [f"{y}\n{p}" for y, p in zip(years, table["phase"], strict=True)], fontsize=8)
-    ax.set_ylabel("US$ million")
+    ax.set_xticks(years, [f"{y}\n{p}" for y, p in zip(years, table["phase"], strict=True)])
+    ax.set_ylabel("US$ million (below 0: saved)")
+    ax.axhline(0, color="black", lw=0.8)
     ax2 = ax.twinx()
     ax2.plot(years, table["dalys_averted"], color="black", marker="o", ls="--", label="DALYs averted")
-    ax2.set_ylabel("DALYs averted")
+    ax2.set_ylabel("DALYs averted (below 0: added)")
     lines = ax.get_legend_handles_labels()
     lines2 = ax2.get_legend_handles_labels()
-    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], fontsize=8, loc="upper left")
+    ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper center", bbox_to_anchor=(0.5, -0.22),
+              ncol=2, frameon=False)
     ax.set_title(title)
+    fig.tight_layout()
     return fig
 
 
 def league(labels: Sequence[str], mms_icer: Sequence[float], mami_icer: Sequence[float],
-           thresholds: Sequence[float]):
-    """League chart across units: MMS vs IFA and MAMI vs inpatient cost per DALY averted (US$,
-    negative = saves money), hatched vs solid bars, each unit's decision threshold as a marker."""
+           thresholds: Sequence[float], mms_status: Sequence[str] = (), mami_status: Sequence[str] = ()):
+    """League chart across units: MMS vs IFA and MAMI vs inpatient cost per DALY averted (US$),
+    solid vs hatched bars, each unit's decision threshold as a marker. A cost per DALY exists only
+    where a strategy costs more and averts DALYs; elsewhere (NaN) the bar is absent and its status
+    (``mms_status``, ``mami_status``: 'dominated', 'dominant', ...) is written at zero instead."""
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * n + 1.6))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * n + 1.8))
     y = np.arange(n)
-    mms = np.nan_to_num(np.asarray(mms_icer, dtype=float))
-    mami = np.nan_to_num(np.asarray(mami_icer, dtype=float))
-    ax.barh(y - 0.2, mms, height=0.38, color="0.35", label="MMS vs IFA")
-    ax.barh(y + 0.2, mami, height=0.38, color="white", edgecolor="black", hatch="///", label="MAMI vs inpatient")
+    mms = np.asarray(mms_icer, dtype=float)
+    mami = np.asarray(mami_icer, dtype=float)
+    ax.barh(y - 0.2, np.nan_to_num(mms), height=0.38, color="0.35", label="MMS vs IFA")
+    ax.barh(y + 0.2, np.nan_to_num(mami), height=0.38, color="white", edgecolor="black", hatch="///",
+            label="MAMI vs inpatient")
     ax.scatter(thresholds, y, marker="|", s=300, color="black", zorder=3, label="decision threshold")
+    for name, values, statuses, dy in (("MMS", mms, mms_status, -0.2), ("MAMI", mami, mami_status, 0.2)):
+        for i, (v, st) in enumerate(zip(values, statuses, strict=False)):
+            if not np.isfinite(v):
+                ax.text(0, i + dy, f" {name}: {st}", va="center", ha="left", fontsize=9, style="italic")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlabel("US$ per DALY averted (below 0: saves money)")
+    ax.set_xlim(left=0)
+    ax.set_xlabel("US$ per DALY averted (where a strategy costs more and averts DALYs; otherwise its status)")
     ax.set_title("Cost per DALY averted by country and scenario", pad=24)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8, frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -65,7 +65,7 @@ def compare(decision: str, ours: Mapping[str, tuple[float, float]], price_year: 
             root: str | Path | None = None) -> pd.DataFrame:
     """This run's results (``ours``: what was compared -> (US$ per DALY averted, US$ per death
     averted), in ``price_year`` US$) followed by the published studies of ``decision`` converted to
-    ``price_year`` US$, one row each, with why each may differ."""
+    ``price_year`` US$, one row each, with its citation (``sources.yaml``) and why it may differ."""
     if decision not in DECISIONS:
         raise PublishedError(f"unknown decision {decision!r} (expected one of {DECISIONS})")
     root = Path(root) if root else DEFAULT_ROOT
@@ -73,19 +73,39 @@ def compare(decision: str, ours: Mapping[str, tuple[float, float]], price_year: 
     table = table[table["decision"] == decision]
     deflators = Deflators.from_csv(root / "global" / "deflators.csv")
     per_daly, per_death = f"US$ per DALY averted ({price_year})", f"US$ per death averted ({price_year})"
-    rows = [{"study": "this run", "compared": label, "population": setting, per_daly: daly, per_death: death,
-             "as published": "", "why it may differ": ""} for label, (daly, death) in ours.items()]
+    sources = yaml.safe_load((root / "sources.yaml").read_text(encoding="utf-8")) or {}
+    rows = [{"study": "this run", "source": "this workbook", "compared": label, "population": setting,
+             per_daly: daly, per_death: death, "as published": "", "why it may differ": ""}
+            for label, (daly, death) in ours.items()]
     for key, r in table.iterrows():
         f = deflators.factor(int(r["price_year"]), price_year)
         year = f"{r['price_year']}{'' if r['price_year_status'] == 'read' else ', assumed'}"
         published = f"{r['currency']} {r['cost_per_daly']:,.0f} per DALY"
         if pd.notna(r["cost_per_death"]):
             published += f", {r['currency']} {r['cost_per_death']:,.0f} per death"
-        rows.append({"study": key, "compared": r["compared"], "population": r["population"],
+        rows.append({"study": key, "source": sources[r["source"]]["citation"], "compared": r["compared"],
+                     "population": r["population"],
                      per_daly: r["cost_per_daly"] * f,
                      per_death: float(r["cost_per_death"]) * f if pd.notna(r["cost_per_death"]) else float("nan"),
                      "as published": f"{published} ({year})", "why it may differ": r["why_differs"]})
     return pd.DataFrame(rows).set_index("study")
+
+
+def this_run(incremental: pd.DataFrame, strategy: str, label: str, deaths: str = "infant_deaths"
+             ) -> dict[str, tuple[float, float]]:
+    """This run's row for :func:`compare` from an incremental table (``model.cea.incremental``):
+    ``{"<label> (<status>)": (US$ per DALY averted, US$ per death averted)}``, each ratio NaN unless
+    the strategy costs more and averts more of that outcome (the brief's vocabulary,
+    :mod:`model.brief.words`), so a dominated strategy never shows a negative 'cost per DALY'."""
+    from model.brief import words
+
+    row = incremental.loc[strategy]
+    cost = float(row["incremental_cost"])
+    daly = words.icer(cost, float(row["dalys_averted"]))
+    death = words.icer(cost, float(row[f"{deaths}_averted"]))
+    status = words.status(cost, float(row["dalys_averted"]))
+    return {f"{label} ({status})": (float("nan") if daly is None else daly,
+                                    float("nan") if death is None else death)}
 
 
 def evidence_table(name: str, root: str | Path | None = None) -> pd.DataFrame:

@@ -35,6 +35,7 @@ class Report:
     findings: str
     strategies: list[str]
     notes: dict = field(default_factory=dict)
+    reference: str = ""  # the strategy increments are taken against (the CE plane's origin)
 
     def write(self, folder: str | Path) -> list[Path]:
         """Write every frame (CSV; the PSA also as Parquet) and the findings, atomically."""
@@ -57,8 +58,9 @@ class Report:
         return self.psa.pivot(index="sample", columns="strategy", values=outcome)[self.strategies].to_numpy()
 
     def ce_plane(self, title: str, unit: str = "per unit"):
-        """CE plane of every strategy against the first, PSA cloud and means, threshold lines."""
-        return plots.ce_plane(self.strategies, self.psa_arrays("cost"), self.psa_arrays("dalys"),
+        """CE plane of every strategy against the reference, PSA cloud and means, threshold lines."""
+        ref = self.strategies.index(self.reference) if self.reference in self.strategies else 0
+        return plots.ce_plane(self.strategies, self.psa_arrays("cost"), self.psa_arrays("dalys"), reference=ref,
                               thresholds=self.thresholds, title=title, unit=unit)
 
     def save_ce_plane(self, folder: str | Path, title: str, unit: str = "per unit") -> list[Path]:
@@ -101,7 +103,8 @@ def build(prefix: str, base, psa, strategies: Sequence[str], reference: str, ave
     findings = "\n".join(headline(inc) + frontier_lines(inc, thresholds, acceptability, focus, unit=unit))
     return Report(prefix=prefix, unit_label=unit_label, base=per_unit * scale, base_national=base.national(),
                   incremental=inc, psa=psa.long(), psa_summary=psa_summary, acceptability=acceptability,
-                  thresholds=thresholds, findings=findings, strategies=list(strategies), notes=notes or {})
+                  thresholds=thresholds, findings=findings, strategies=list(strategies), notes=notes or {},
+                  reference=reference)
 
 
 # ------------------------------------------------------------------ the three models' reports
@@ -196,11 +199,16 @@ def continuum_report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Repo
         fewer = (identified["IFA + inpatient"] - identified["MMS + inpatient"]) * 1e5
         none = inc.loc["IFA + no programme"]
         care = -none["infant_deaths_averted"] * 1e5
+        def change(n: float, what: str, lost: str) -> str:  # losses read as losses, never 'avert -n'
+            return f"avert {n:,.0f} {what}" if n >= 0 else f"{lost.format(f'{-n:,.0f}')}"
+
+        cost = both["incremental_cost"] * 1e5
         return [f"In {name}, per 100,000 pregnancies reached, MMS would mean about {fewer:,.0f} fewer "
-                "identified at-risk infants to care for; MMS with MAMI community care would avert "
-                f"{both['dalys_averted'] * 1e5:,.0f} DALYs and {both['infant_deaths_averted'] * 1e5:,.0f} "
-                "infant deaths compared with IFA and inpatient care, for "
-                f"US${both['incremental_cost'] * 1e5:,.0f}.",
+                "identified at-risk infants to care for; MMS with MAMI community care would "
+                f"{change(both['dalys_averted'] * 1e5, 'DALYs', 'lose {} healthy life-years (DALYs)')} and "
+                f"{change(both['infant_deaths_averted'] * 1e5, 'infant deaths', 'cause {} more infant deaths')} "
+                "compared with IFA and inpatient care, "
+                + (f"for US${cost:,.0f} more." if cost >= 0 else f"and save US${-cost:,.0f}."),
                 f"Without any programme for at-risk infants (IFA + no programme), {care:,.1f} more infants "
                 f"would die per 100,000 pregnancies than under today's inpatient referral"
                 if care >= 0 else

@@ -267,11 +267,14 @@ def _check(values: Mapping[str, np.ndarray], where: str) -> None:
                         f"not 1 (first bad sample: {i})")
 
 
-def mermaid(tree: Decision, max_depth: int | None = None) -> str:
+def mermaid(tree: Decision, max_depth: int | None = None,
+            describe: Callable[[Value], str | None] | None = None) -> str:
     """The tree as a Mermaid flowchart (JupyterLab renders it in a Markdown cell or output).
 
     Decision nodes are squares, chance nodes circles, terminals flags; edges carry the branch
-    label and its probability (a parameter name, a number, REST shown as '#', or 'f(...)')."""
+    label and its probability (a parameter name, a number, REST shown as '#', or 'f(...)').
+    ``describe`` may turn a probability into words (e.g. a parameter name into its value as a
+    percentage); where it returns ``None`` the default text is used."""
     lines = ["flowchart LR"]
     counter = [0]
 
@@ -280,6 +283,8 @@ def mermaid(tree: Decision, max_depth: int | None = None) -> str:
         return f"n{counter[0]}"
 
     def text(p: Value) -> str:
+        if describe is not None and (said := describe(p)) is not None:
+            return said
         if callable(p):
             return "f(params)"
         return str(p)
@@ -308,6 +313,7 @@ def mermaid(tree: Decision, max_depth: int | None = None) -> str:
     return "\n".join(lines)
 
 
-def mermaid_markdown(tree: Decision, max_depth: int | None = None) -> str:
+def mermaid_markdown(tree: Decision, max_depth: int | None = None,
+                     describe: Callable[[Value], str | None] | None = None) -> str:
     """:func:`mermaid` wrapped in a fenced block, for ``IPython.display.Markdown``."""
-    return f"```mermaid\n{mermaid(tree, max_depth)}\n```"
+    return f"```mermaid\n{mermaid(tree, max_depth, describe)}\n```"

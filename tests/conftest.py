@@ -34,14 +34,14 @@ SOURCES = {
 GLOBAL = {
     "settings": {"price_year": 2023},
     "parameters": {
-        "p_event": {"value": 0.2, "low": 0.1, "high": 0.3, "distribution": "beta",
+        "p_event": {"label": "Event risk", "value": 0.2, "low": 0.1, "high": 0.3, "distribution": "beta",
                     "unit": "probability", "source": "src_a", "status": "verified"},
-        "rr_effect": {"value": 0.9, "low": 0.8, "high": 1.01, "distribution": "lognormal",
+        "rr_effect": {"label": "Treatment effect", "value": 0.9, "low": 0.8, "high": 1.01, "distribution": "lognormal",
                       "unit": "relative risk", "source": "src_a", "status": "verified"},
-        "cost_visit": {"value": 10.0, "low": 8.0, "high": 12.0, "distribution": "gamma",
+        "cost_visit": {"label": "Cost of a visit", "value": 10.0, "low": 8.0, "high": 12.0, "distribution": "gamma",
                        "unit": "US$ per visit", "currency": "USD", "cost_year": 2010,
                        "source": "src_a", "status": "unverified"},
-        "horizon": {"value": 1.0, "distribution": "fixed", "unit": "years",
+        "horizon": {"label": "Time horizon", "value": 1.0, "distribution": "fixed", "unit": "years",
                     "source": "workbook_assumption", "status": "assumption",
                     "note": "one year by design"},
     },
@@ -49,9 +49,9 @@ GLOBAL = {
 COUNTRY = {
     "code": "BGD", "name": "Bangladesh",
     "parameters": {
-        "nmr": {"value": 18.0, "low": 16.6, "high": 19.3, "distribution": "lognormal",
-                "unit": "per 1,000 live births", "source": "src_a", "status": "verified"},
-        "p_event": {"value": 0.25, "low": 0.15, "high": 0.35, "source": "src_a",
+        "nmr": {"label": "Neonatal mortality rate", "value": 18.0, "low": 16.6, "high": 19.3,
+                "distribution": "lognormal", "unit": "per 1,000 live births", "source": "src_a", "status": "verified"},
+        "p_event": {"label": "Event risk", "value": 0.25, "low": 0.15, "high": 0.35, "source": "src_a",
                     "status": "verified"},
     },
 }
@@ -59,12 +59,12 @@ SUBNATIONAL = {"code": "IND-MH", "name": "Maharashtra", "parent": "IND",
                "parameters": {"nmr": {"value": 12.0, "low": 10.0, "high": 14.0,
                                       "source": "src_a", "status": "unverified"}}}
 INDIA = {"code": "IND", "name": "India",
-         "parameters": {"nmr": {"value": 20.0, "low": 18.0, "high": 22.0,
+         "parameters": {"nmr": {"label": "Neonatal mortality rate", "value": 20.0, "low": 18.0, "high": 22.0,
                                 "distribution": "lognormal", "unit": "per 1,000 live births",
                                 "source": "src_a", "status": "verified"}}}
 SCENARIO = {"name": "base", "description": "Base case."}
 SCENARIO_HIGH = {"name": "high-cost", "description": "Visit cost doubled to test overrides.",
-                 "parameters": {"cost_visit": {"value": 20.0, "low": 16.0, "high": 24.0,
+                 "parameters": {"cost_visit": {"label": "Cost of a visit", "value": 20.0, "low": 16.0, "high": 24.0,
                                                "source": "workbook_assumption",
                                                "status": "assumption", "note": "stress test"}}}
 

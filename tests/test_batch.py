@@ -19,6 +19,7 @@ from conftest import FAST, UNITS
 
 from model import batch, cli
 from model import parameters as P
+from model.brief import words
 
 BIN = Path(sys.executable).parent
 
@@ -46,6 +47,14 @@ def test_local_batch_writes_every_job_and_a_manifest(local_run):
         assert f in job["files"]
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary["unit"]) == ["BGD", "KEN"] and (summary["status"] == "ok").all()
+    for key in ("mms", "mami", "care"):  # one vocabulary: a status, and a cost per DALY only when it is one
+        assert set(summary[f"{key}_status"]) <= set(words.STATUSES)
+        more_for_more = summary[f"{key}_status"] == words.NORTH_EAST
+        assert summary.loc[~more_for_more, f"{key}_cost_per_daly_averted"].isna().all()
+        assert (summary.loc[more_for_more, f"{key}_cost_per_daly_averted"] > 0).all()
+    budget = json.loads((folder / "budget_impact_totals.json").read_text())
+    assert list(summary["budget_strategy"]) == list(summary["recommended"])  # the budget is the recommendation's
+    assert budget["strategy"] == summary.loc[0, "recommended"] and budget["chosen"] == "recommended"
     assert not list(run_dir.rglob(".tmp-*"))
 
 

@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model.brief import build_brief, data, render
+from model.brief import build_brief, data, render, words
 from model.brief import pdf as brief_pdf
 
 SCREENSHOTS = os.environ.get("CEA_SCREENSHOTS")  # keep the browser test's screenshots here when set
@@ -43,12 +43,14 @@ def expected_headline(folder: Path) -> dict[str, float]:
     if out["mms.per_100k.dalys"] > 0 and out["mms.per_100k.cost"] > 0:  # an ICER is shown only then
         out["mms.icer"] = inc.loc["MMS", "cost_per_dalys_averted"] * 1.0  # the cea module's own ICER
     budget = pd.read_csv(folder / "budget_impact.csv")
-    for phase, total in budget.groupby("phase")["total_cost"].sum().items():
-        out[f"budget.{phase}"] = total
     totals = json.loads((folder / "budget_impact_totals.json").read_text())
-    out["budget.total"] = totals["total_cost"]
-    for k in ("infant_deaths_averted", "stillbirths_averted", "dalys_averted"):
-        out[f"budget.{k}"] = totals[k]
+    if totals["strategy"] != "IFA + inpatient":  # today's practice recommended: no budget numbers, "nothing changes"
+        for phase, total in budget.groupby("phase")["total_cost"].sum().items():
+            out[f"budget.{phase}"] = total
+        out["budget.total"] = totals["total_cost"]
+        for k in ("infant_deaths_averted", "stillbirths_averted", "dalys_averted"):
+            if abs(totals[k]) > 1e-9:  # a sentence names only the outcomes that change
+                out[f"budget.{k}"] = budget[k].sum()  # the year-by-year file (the totals file is rounded)
     out["threshold"] = lam
     # population EVPI at the decision threshold: per-pregnancy EVPI from the continuum draws, scaled to the
     # country and horizon by the ratio the uncertainty notebook used (population / per-unit EVPI)
@@ -74,15 +76,18 @@ def displayed(text: str) -> tuple[float, float]:
     return float(t) * scale, 0.5 * 10 ** -decimals * scale
 
 
-def check_numbers(shown: dict[str, tuple[str, str]], expected: dict[str, float]) -> int:
-    """Every expected number is in the page, its data-value equals it, its text rounds from it."""
+def check_numbers(shown: dict[str, tuple[str, str]], expected: dict[str, float],
+                  magnitudes: set[str] = frozenset()) -> int:
+    """Every expected number is in the page, its data-value equals it (signed), its text rounds from
+    it; for ``magnitudes`` (``data-shown="magnitude"``: the words around it say which way) from its size."""
     checked = 0
     for key, value in expected.items():
         assert key in shown, f"{key} not in the page"
         raw, text = shown[key]
         assert math.isclose(float(raw), value, rel_tol=1e-9, abs_tol=1e-9), (key, raw, value)
         number, half = displayed(text)
-        assert abs(number - value) <= half * 1.0001 + 1e-9, (key, text, value)
+        target = abs(value) if key in magnitudes else value
+        assert abs(number - target) <= half * 1.0001 + 1e-9, (key, text, value)
         checked += 1
     return checked
 
@@ -93,6 +98,7 @@ class _Numbers(HTMLParser):
     def __init__(self):
         super().__init__()
         self.numbers: dict[str, tuple[str, str]] = {}
+        self.magnitudes: set[str] = set()
         self.images: list[dict] = []
         self._open: tuple[str, str] | None = None
 
@@ -103,6 +109,8 @@ class _Numbers(HTMLParser):
         if "data-key" in a and "data-value" in a:
             self._open = (a["data-key"], a["data-value"])
             self.numbers[a["data-key"]] = (a["data-value"], "")
+            if a.get("data-shown") == "magnitude":
+                self.magnitudes.add(a["data-key"])
 
     def handle_data(self, text):
         if self._open:
@@ -155,7 +163,7 @@ def test_run_writes_briefs_index_and_spreadsheets(run_dir):
 def test_brief_numbers_equal_the_result_files(run_dir, unit):
     folder = run_dir / unit / "base"
     page = parse(folder / "brief.html")
-    assert check_numbers(page.numbers, expected_headline(folder)) >= 37
+    assert check_numbers(page.numbers, expected_headline(folder), page.magnitudes) >= 37
     research = pd.read_csv(folder / "research_summary.csv")
     html = (folder / "brief.html").read_text()
     for row in research.to_dict("records"):
@@ -170,7 +178,9 @@ def test_brief_numbers_equal_the_result_files(run_dir, unit):
     q = {k: int((params["status"] == k).sum()) for k in ("verified", "unverified", "assumption")}
     for k, n in q.items():
         assert f'data-key="quality.{k}">{n}<' in html
-    assert html.count("<tr><td class=\"text\"><code>") >= len(params)  # full parameter appendix
+    appendix = html.split('<table class="params">')[1].split("</table>")[0]
+    assert appendix.count("<tr><td") == len(params)  # full parameter appendix, a row each
+    assert all(f"<code>{p}</code>" in appendix for p in params["parameter"])
     assert all(img["src"].startswith("data:image/png;base64,") and img.get("alt") for img in page.images)
     assert len(page.images) == len(render.FIGURES)
 
@@ -192,8 +202,16 @@ def test_spreadsheets_hold_the_tables_and_live_formulas(run_dir):
     folder = run_dir / "BGD" / "base"
     wb = openpyxl.load_workbook(folder / "results.xlsx")
     for sheet in ("About", "Headline", "Check", "Parameters", "antenatal incremental", "continuum PSA",
-                  "budget impact", "EVPPI"):
+                  "Budget impact", "EVPPI", "All strategies", "Drivers (one-way)"):
         assert sheet in wb.sheetnames, sheet
+    assert wb.sheetnames[:5] == ["About", "Headline", "Check", "Budget impact", "All strategies"]  # reading order
+    assert wb.sheetnames[-1] == "Parameters"
+    for ws in wb.worksheets:
+        assert ws.freeze_panes in ("B2", "C3"), ws.title  # header row (and first column) frozen
+    base = wb["antenatal base"]
+    assert base["B1"].value == "Cost (US$ 2023) per 100,000 pregnancies"  # units and price year in the header
+    assert base["B2"].number_format == "#,##0" and base.column_dimensions["B"].width >= 12
+    assert wb["Parameters"]["A1"].value == "Label"
     params = pd.read_csv(folder / "parameters.csv")
     assert wb["Parameters"].max_row == len(params) + 1
     check = wb["Check"]
@@ -202,14 +220,16 @@ def test_spreadsheets_hold_the_tables_and_live_formulas(run_dir):
     dalys = check["D3"].value - check["D4"].value
     inc = pd.read_csv(folder / "antenatal_incremental.csv").set_index("strategy")
     assert math.isclose(cost / dalys, inc.loc["MMS", "cost_per_dalys_averted"], rel_tol=1e-9)
-    headline = pd.read_excel(folder / "results.xlsx", sheet_name="Headline").set_index("key")["value"]
+    headline = pd.read_excel(folder / "results.xlsx", sheet_name="Headline").set_index("Key")["Value"]
     expected = {k: v for k, v in expected_headline(folder).items()
                 if k not in ("threshold", "evpi.population") and not k.endswith("_averted")}
     assert len(expected) > 20
     for key, value in expected.items():
         assert math.isclose(headline[key], value, rel_tol=1e-9, abs_tol=1e-12), key
     run_book = pd.read_excel(run_dir / "results.xlsx", sheet_name="Summary")
-    assert list(run_book["unit"]) == ["BGD", "KEN"]
+    assert list(run_book["Unit"]) == ["BGD", "KEN"]
+    statuses = set(run_book["MMS vs IFA: status"])
+    assert statuses <= set(words.STATUSES)
 
 
 def test_text_from_parameter_files_is_escaped(job_copy):
@@ -234,7 +254,7 @@ def test_brief_of_a_job_without_notebook_06_leaves_the_research_section_out(job_
     assert d.research is None
     html = render.brief_html(d)
     assert "Which research is worth paying for" not in html
-    assert '<section aria-labelledby="methods" class="newpage">' in html  # the methods still start a page
+    assert '<section aria-labelledby="abstract" class="newpage">' in html  # page 3 still starts with the abstract
 
 
 def _edit_json(path: Path, **changes) -> None:
@@ -317,7 +337,8 @@ def test_pdf_has_two_brief_pages_then_methods_and_appendix(run_dir):
     for text in ("Bangladesh", "The answer", "What it buys", "Budget impact", "What drives the uncertainty",
                  "Key assumptions and data quality"):
         assert text in first_two, text
-    assert "Methods (CHEERS 2022 items)" in pages[2]  # the methods start on page 3
+    assert pages[2].lstrip().startswith("Abstract")  # page 3 opens with the structured abstract
+    assert "Methods (CHEERS 2022 items)" in pages[2] + pages[3]  # after the research section
     assert "Appendix: every input and its source" in " ".join(pages[2:])
     mms = data.load(folder).comparisons[0]
     shown = render.fmt_money(mms.icer) if not math.isnan(mms.icer) else mms.verdict.upper()
@@ -368,22 +389,25 @@ def test_brief_and_index_in_a_real_browser(run_dir, tmp_path):
         assert all(i["ok"] and i["alt"] and i["w"] > 100 for i in images), images
         shown = {e.get_attribute("data-key"): (e.get_attribute("data-value"), e.text)
                  for e in driver.find_elements(By.CSS_SELECTOR, "[data-value]")}
-        assert check_numbers(shown, expected_headline(folder)) >= 25
+        magnitudes = {e.get_attribute("data-key")
+                      for e in driver.find_elements(By.CSS_SELECTOR, '[data-shown="magnitude"]')}
+        assert check_numbers(shown, expected_headline(folder), magnitudes) >= 25
         headings = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "h1, h2")]
         assert headings[:3] == [headings[0], "The answer", "What it buys"] and "Bangladesh" in headings[0]
 
         images = _open(driver, run_dir / "index.html", shots, "index")
         assert len(images) == 1 and images[0]["ok"] and images[0]["alt"]
-        button = driver.find_element(By.CSS_SELECTOR, 'button[data-col="5"]')  # P(MMS cost-effective)
+        button = driver.find_element(By.CSS_SELECTOR, 'button[data-col="7"]')  # P(MMS cost-effective)
+        assert button.text == "P(MMS cost-effective)"
         button.click()
         values = [float(td.get_attribute("data-sort"))
-                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(6)")]
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(8)")]
         assert values == sorted(values) and len(values) == 2
         button.click()
         values = [float(td.get_attribute("data-sort"))
-                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(6)")]
+                  for td in driver.find_elements(By.CSS_SELECTOR, "#results tbody tr td:nth-child(8)")]
         assert values == sorted(values, reverse=True)
-        assert driver.find_element(By.CSS_SELECTOR, "th:nth-child(6)").get_attribute("aria-sort") == "descending"
+        assert driver.find_element(By.CSS_SELECTOR, "th:nth-child(8)").get_attribute("aria-sort") == "descending"
         link = driver.find_element(By.LINK_TEXT, "brief.html")
         link.click()
         assert driver.current_url.endswith("/base/brief.html")
@@ -420,7 +444,7 @@ def test_the_two_brief_pages_also_fit_letter_paper(run_dir, tmp_path):
     assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (612, 792)
     pages = [p.extract_text() for p in reader.pages]
     assert "Key assumptions and data quality" in pages[1]
-    assert "Methods (CHEERS 2022 items)" in pages[2]
+    assert pages[2].lstrip().startswith("Abstract")
 
 
 def test_subnational_unit_with_inherited_births_is_flagged():

@@ -76,3 +76,17 @@ def test_unknown_strategy_and_bad_rollout_fail_clearly(bgd):
         B.budget_impact(bgd, "MMS")
     with pytest.raises(ValueError, match="coverages must lie in"):
         B.Rollout(target_coverage=1.5)
+
+
+def test_recommended_strategy_is_the_highest_expected_net_benefit_worked_by_hand():
+    import pandas as pd
+
+    # two draws; means: A cost 10, DALYs 5; B cost 30, DALYs 4; C cost 100, DALYs 3.9
+    psa = pd.DataFrame({"sample": [0, 0, 0, 1, 1, 1], "strategy": ["A", "B", "C"] * 2,
+                        "cost": [0.0, 20, 100, 20, 40, 100], "dalys": [6.0, 5, 3.8, 4, 3, 4.0]})
+    # NMB = -lambda * DALYs - cost: at 10 -> A -60, B -70, C -139; at 100 -> A -510, B -430, C -490
+    assert B.recommended_strategy(psa, 10.0) == "A"
+    assert B.recommended_strategy(psa, 100.0) == "B"
+    assert B.recommended_strategy(psa, 1000.0) == "C"  # A -5010, B -4030, C -4000
+    with pytest.raises(KeyError, match="no column"):
+        B.recommended_strategy(psa.drop(columns="dalys"), 10.0)

@@ -42,3 +42,17 @@ def test_ci_calls_the_readme_test_command():
     assert "make test" in (TOP / ".ci" / "run").read_text()
     readme = (TOP / "README.md").read_text()
     assert readme.index("make run") < readme.index("make test") < readme.index("##")
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    """The design and the evidence a newcomer needs are in the repository (docs/DESIGN.md,
+    parameters/): no file refers them to the developers' shared folder."""
+    shared = "shared"
+    patterns = [f"../{shared}", f"/work/{shared}", f"{shared}/evidence", f"{shared}/DESIGN"]
+    folders = ("model", "notebooks", "parameters", "tests", "docs", "benchmarks")
+    files = [p for f in folders for p in (TOP / f).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [TOP / n for n in ("README.md", "Makefile", "pyproject.toml", "environment.yml")]
+    hits = [(p.relative_to(TOP), pat) for p in files for pat in patterns
+            if pat in p.read_text(encoding="utf-8", errors="ignore")]
+    assert hits == []
+    assert (TOP / "docs" / "DESIGN.md").exists() and "docs/DESIGN.md" in (TOP / "README.md").read_text()

@@ -53,10 +53,21 @@ def test_base_values_are_zero_dimensional_arrays(tree):
     assert base["p_event"].shape == () and float(base["p_event"]) == 0.25
 
 
+def test_every_project_parameter_has_a_short_label_of_its_own():
+    labels = {}
+    for unit in P.units():
+        ps = P.load(unit, "base")
+        for name, p in ps.params.items():
+            assert p.label and len(p.label) <= P.LABEL_MAX and p.label != name, (unit, name)
+            labels.setdefault(name, p.label)
+    assert len(set(labels.values())) == len(labels)  # no two inputs share a label
+
+
 def test_table_lists_every_parameter_with_its_citation(tree):
     table = P.load("BGD", "base", tree).table()
     assert set(table["parameter"]) == {"p_event", "rr_effect", "cost_visit", "horizon", "nmr"}
     assert (table["citation"] != "").all()
+    assert table.set_index("parameter").loc["cost_visit", "label"] == "Cost of a visit"
 
 
 def test_sample_shapes_and_fixed_values(tree):
@@ -136,6 +147,18 @@ CASES = [
     ("override without its source", "countries/BGD.yaml",
      lambda d: d["parameters"]["p_event"].pop("source"),
      "parameters/countries/BGD.yaml: p_event: an override of value/low/high must name its source"),
+    ("missing label", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].pop("label"),
+     "parameters/global/core.yaml: rr_effect: missing field 'label'"),
+    ("missing label in a country's new entry", "countries/BGD.yaml",
+     lambda d: d["parameters"]["nmr"].pop("label"),
+     "parameters/countries/BGD.yaml: nmr: missing field 'label'"),
+    ("label too long for a figure", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(label="x" * 61),
+     "parameters/global/core.yaml: rr_effect.label: a label is one line of 1 to 60 characters"),
+    ("empty label", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(label=" "),
+     "parameters/global/core.yaml: rr_effect.label: a label is one line of 1 to 60 characters"),
     ("per-1,000 rate out of range", "countries/BGD.yaml",
      lambda d: d["parameters"]["nmr"].update(value=1800.0, high=1900.0),
      "parameters/countries/BGD.yaml: nmr: value=1800 is outside [0, 1000]"),

@@ -44,3 +44,17 @@ def test_bad_entries_are_named(tmp_path, change, message):
     with pytest.raises(published.PublishedError, match=message) as err:
         published.load(root)
     assert "published.yaml: puett2013_community" in str(err.value)
+
+
+def test_this_run_shows_no_ratio_for_a_dominated_strategy():
+    import math
+
+    import pandas as pd
+
+    inc = pd.DataFrame({"incremental_cost": [0.0, 2.0, 3.0], "dalys_averted": [0.0, -0.01, 0.02],
+                        "infant_deaths_averted": [0.0, -0.001, 0.0005]}, index=["IFA", "MMS", "X"])
+    ((label, (daly, death)),) = published.this_run(inc, "MMS", "MMS vs IFA").items()
+    assert label == "MMS vs IFA (dominated)" and math.isnan(daly) and math.isnan(death)
+    ((label, (daly, death)),) = published.this_run(inc, "X", "X vs IFA").items()
+    assert label == "X vs IFA (more costly, more effective)"
+    assert daly == pytest.approx(150.0) and death == pytest.approx(6000.0)

@@ -131,3 +131,18 @@ def test_mermaid_diagram_lists_every_node_and_edge():
     assert mermaid_markdown(screening_tree()).startswith("```mermaid\n")
     shallow = mermaid(screening_tree(), max_depth=1)
     assert "treated" not in shallow
+
+
+def test_mermaid_edges_can_be_described_in_words():
+    text = mermaid(screening_tree(), describe=lambda p: "10%" if p == "prevalence" else None)
+    assert '"sick: 10%"' in text and '"no: #"' in text  # undescribed values keep their default text
+
+
+def test_antenatal_tree_diagram_has_no_code_names():
+    from model import antenatal
+    from model import parameters as P
+
+    ps = P.load("BGD", "base")
+    text = antenatal.diagram("MMS", antenatal.run_set(ps).derived)
+    assert "__" not in text and "term_aga" not in text and "#" not in text
+    assert '"term, appropriate size: ' in text and '"alive at 1 year: the rest"' in text

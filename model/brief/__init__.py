@@ -42,11 +42,15 @@ def build_brief(folder: str | Path, pdf: bool = True) -> dict:
 
 INDEX_COLUMNS = (  # (key in a row, header, kind)
     ("unit", "Unit", "text"), ("name", "Country", "text"), ("scenario", "Scenario", "text"),
-    ("status", "Status", "text"), ("mms_icer", "MMS vs IFA, US$/DALY", "money"),
-    ("mms_p", "P(MMS cost-effective)", "pct"), ("mami_icer", "MAMI vs inpatient, US$/DALY", "money"),
-    ("mami_p", "P(MAMI cost-effective)", "pct"), ("best", "Best combination", "text"),
-    ("deaths_averted", "Infant deaths averted per year (best vs IFA + inpatient)", "num"),
-    ("budget", "Budget impact, 5 years (US$)", "money"), ("quality", "Inputs verified / unverified / assumed", "text"),
+    ("status", "Run", "text"), ("cautions", "Cautions", "flag"),
+    ("mms_status", "MMS vs IFA: status", "text"), ("mms_icer", "MMS vs IFA, US$ per DALY averted", "money"),
+    ("mms_p", "P(MMS cost-effective)", "pct"),
+    ("mami_status", "MAMI vs inpatient: status", "text"),
+    ("mami_icer", "MAMI vs inpatient, US$ per DALY averted", "money"), ("mami_p", "P(MAMI cost-effective)", "pct"),
+    ("best", "Recommended strategy", "text"),
+    ("deaths_averted", "Infant deaths averted a year by the recommended strategy (negative: more deaths)", "num"),
+    ("budget", "Its budget impact, 5 years (US$; negative: saved)", "money"),
+    ("quality", "Inputs verified / unverified / assumed", "text"),
 )
 
 
@@ -55,7 +59,7 @@ def _row(job: dict, run_dir: Path) -> dict:
     rel = f"{job['unit']}/{job['scenario']}"
     q = job.get("quality") or {}
     row = {"unit": job["unit"], "scenario": job["scenario"], "status": job["status"], "name": job["unit"],
-           "error": job.get("error") or "", "note": "", "links": [],
+           "error": job.get("error") or "", "note": "", "cautions": 0, "caution_list": [], "links": [],
            "quality": f"{q.get('verified', '')} / {q.get('unverified', '')} / {q.get('assumption', '')}"}
     for name in ("brief.html", "brief.pdf", "results.xlsx"):
         if (folder / name).exists():
@@ -70,27 +74,30 @@ def _row(job: dict, run_dir: Path) -> dict:
     except brief_data.BriefDataError as exc:
         row["error"] = str(exc)
         return row
-    by_key = {c.key: c for c in d.comparisons}
-    mms, mami = by_key["mms"], by_key["mami"]
-    ref = d.best.get("per_100k") or {}
-    row.update(name=d.unit_name, mms_icer=mms.icer, mms_p=mms.probability_ce, mami_icer=mami.icer,
-               mami_p=mami.probability_ce, best=d.best["strategy"], budget=d.budget_totals["total"],
-               deaths_averted=ref.get("infant_deaths", 0.0) * d.notes["pregnancies_per_year"] / 1e5,
-               mms_verdict=mms.verdict, mami_verdict=mami.verdict, threshold=mms.threshold,
-               note=" ".join([d.notes["cohort_warning"], *d.notes["data_warnings"]]).strip())
+    s = d.summary_row()
+    row.update(name=d.unit_name, mms_status=s["mms_status"], mms_icer=s["mms_cost_per_daly_averted"],
+               mms_p=s["mms_probability_cost_effective"], mami_status=s["mami_status"],
+               mami_icer=s["mami_cost_per_daly_averted"], mami_p=s["mami_probability_cost_effective"],
+               best=s["recommended"], budget=s["recommended_budget_5y"],
+               deaths_averted=s["recommended_infant_deaths_averted_per_year"], threshold=d.comparisons[0].threshold,
+               cautions=len(d.cautions), caution_list=d.cautions, note=s["caution_text"])
     return row
 
 
 def _league(rows: list[dict], path: Path) -> Path | None:
-    """Horizontal bars of MMS vs IFA cost per DALY averted by unit and scenario, with each
-    unit's decision threshold as a marker; greyscale-safe (hatching, not colour, separates series)."""
-    ok = [r for r in rows if r.get("mms_icer") is not None and r["status"] == "ok"]
+    """Horizontal bars of MMS vs IFA and MAMI vs inpatient cost per DALY averted by unit and scenario
+    (the status written where there is no cost per DALY), with each unit's decision threshold as a
+    marker; greyscale-safe (hatching, not colour, separates series)."""
+    ok = [r for r in rows if r["status"] == "ok" and "mms_status" in r]
     if not ok:
         return None
     from model import plots
 
-    fig = plots.league([f"{r['unit']} / {r['scenario']}" for r in ok], [r["mms_icer"] for r in ok],
-                       [r["mami_icer"] for r in ok], [r["threshold"] for r in ok])
+    nan = float("nan")
+    fig = plots.league([f"{r['unit']} / {r['scenario']}" for r in ok],
+                       [nan if r["mms_icer"] is None else r["mms_icer"] for r in ok],
+                       [nan if r["mami_icer"] is None else r["mami_icer"] for r in ok], [r["threshold"] for r in ok],
+                       [r["mms_status"] for r in ok], [r["mami_status"] for r in ok])
     return plots.save(fig, path.with_suffix(""), formats=("png",))[0]
 
 
@@ -124,10 +131,11 @@ def build_index(run_dir: str | Path, jobs: list[dict], run: dict) -> dict:
     rows = [_row(job, run_dir) for job in jobs]
     league = _league(rows, run_dir / "league.png")
     html = write_text(run_dir / "index.html", render.index_html(run, rows, INDEX_COLUMNS, league))
-    summary = pd.DataFrame([{k: r.get(k) for k, _, _ in INDEX_COLUMNS} | {"error": r["error"], "note": r["note"]}
-                            for r in rows])
+    summary = pd.DataFrame([{k: r.get(k) for k, _, _ in INDEX_COLUMNS} | {"cautions_text": r["note"],
+                                                                         "error": r["error"]} for r in rows])
     jobs_frame = pd.DataFrame([{k: v for k, v in j.items() if not isinstance(v, (list, dict))} for j in jobs])
-    xlsx = spreadsheet.run_workbook(summary, jobs_frame, run_dir / "results.xlsx")
+    headers = {k: h for k, h, _ in INDEX_COLUMNS} | {"cautions_text": "What the cautions say", "error": "Error"}
+    xlsx = spreadsheet.run_workbook(summary, jobs_frame, run_dir / "results.xlsx", headers)
     return {"html": html.name, "xlsx": xlsx.name, "league": league.name if league else None}
 
 

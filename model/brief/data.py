@@ -11,11 +11,14 @@ models count them (discounted YLL and YLD).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from model.brief import cheers, words
 
 HEADLINE_OUTCOMES = (  # (column in *_base.csv, label in the brief)
     ("infant_deaths", "Infant deaths averted"),
@@ -23,6 +26,9 @@ HEADLINE_OUTCOMES = (  # (column in *_base.csv, label in the brief)
     ("lbw_births", "Low-birthweight births averted"),
     ("dalys", "DALYs averted"),
 )
+
+
+EVPPI_FLOOR_SHARE = 0.01  # EVPPI rows below this share of the EVPI are noise or too small to direct research
 
 
 class BriefDataError(ValueError):
@@ -45,38 +51,26 @@ class Comparison:
     threshold: float
 
     @property
+    def status(self) -> str:
+        """Dominance status of ``new`` against ``old`` (:func:`model.brief.words.status`)."""
+        return words.status(self.per_100k["cost"], self.per_100k["dalys"])
+
+    @property
     def icer(self) -> float:
-        """US$ per DALY averted (NaN when no DALY is averted)."""
-        d = self.per_100k["dalys"]
-        return self.per_100k["cost"] / d if d > 0 else float("nan")
+        """US$ per DALY averted where it means that (more costly, more effective); NaN otherwise."""
+        value = words.icer(self.per_100k["cost"], self.per_100k["dalys"])
+        return float("nan") if value is None else value
 
     @property
     def verdict(self) -> str:
-        """``dominant``, ``cost-effective``, ``not cost-effective`` or ``dominated``."""
-        cost, dalys = self.per_100k["cost"], self.per_100k["dalys"]
-        if dalys >= 0 and cost <= 0:
-            return "dominant"
-        if dalys <= 0 and cost >= 0:
-            return "dominated"
-        if dalys > 0:
-            return "cost-effective" if cost / dalys <= self.threshold else "not cost-effective"
-        return "cost-effective" if cost / dalys >= self.threshold else "not cost-effective"  # saves money, loses health
+        """``dominant``, ``dominated``, ``cost-effective`` or ``not cost-effective`` at the threshold
+        (a positive incremental net monetary benefit), or ``no difference``."""
+        return words.verdict(self.per_100k["cost"], self.per_100k["dalys"], self.threshold)
 
     @property
     def sentence(self) -> str:
-        """The answer in one plain sentence."""
-        lam = f"US${self.threshold:,.0f} per DALY ({self.threshold_label})"
-        p = f"{self.probability_ce:.0%}"
-        if self.verdict == "dominant":
-            what = f"{self.new} instead of {self.old} saves money and averts DALYs"
-        elif self.verdict == "dominated":
-            what = f"{self.new} instead of {self.old} costs more and averts no DALYs"
-        elif self.per_100k["dalys"] > 0:
-            what = (f"{self.new} instead of {self.old} costs US${self.icer:,.0f} per DALY averted, "
-                    f"which is {'within' if self.verdict == 'cost-effective' else 'above'} the threshold")
-        else:
-            what = f"{self.new} instead of {self.old} saves money but loses health"
-        return f"{what}: it is {self.verdict} at {lam}, with probability {p} across the PSA draws."
+        """The answer in one plain sentence, right in every quadrant (per 100,000 pregnancies)."""
+        return words.comparison_sentence(self.new, self.old, self.per_100k["cost"], self.per_100k, self.threshold)
 
 
 @dataclass
@@ -97,12 +91,65 @@ class BriefData:
     thresholds: dict[str, float]
     findings: dict[str, str]
     notes: dict = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    published: pd.DataFrame | None = None
+    by_risk: pd.DataFrame | None = None
+    strategies: pd.DataFrame | None = None  # continuum base case per 100,000 pregnancies, by strategy
     research: pd.DataFrame | None = None  # notebook 06's summary, one row per study (None: not run)
     research_horizons: pd.DataFrame | None = None
 
     @property
     def unit_name(self) -> str:
         return self.context.get("unit_name") or self.context["unit"]
+
+    def label(self, name: str) -> str:
+        """The human label of a parameter (or an EVPPI group's own name)."""
+        return self.labels.get(name, name)
+
+    @property
+    def recommended(self) -> str:
+        """The strategy the brief recommends: the highest expected net benefit at the threshold."""
+        return self.best["strategy"]
+
+    @property
+    def changes_nothing(self) -> bool:
+        """True when the recommended strategy is today's practice."""
+        return self.best["strategy"] == self.best["reference"]
+
+    @property
+    def cautions(self) -> list[str]:
+        """Every caveat that must travel with the results (page 1 of the brief, the index flag)."""
+        return [w for w in (self.notes.get("cohort_warning", ""), *self.notes.get("data_warnings", [])) if w]
+
+    @property
+    def evppi_floor(self) -> float:
+        """EVPPI per pregnancy below which an input is not shown (1% of the EVPI at the threshold)."""
+        return EVPPI_FLOOR_SHARE * max(self.best["evpi"], 0.0)
+
+    def evppi_shown(self, top: int = 4) -> pd.DataFrame:
+        """The EVPPI rows at or above :attr:`evppi_floor`, largest first, at most ``top``."""
+        floor = self.evppi_floor
+        return self.evppi[self.evppi["evppi"] >= floor].head(top) if floor > 0 else self.evppi.iloc[0:0]
+
+    def summary_row(self) -> dict:
+        """One flat row for ``summary.csv`` and the run index: for each decision its status, verdict,
+        ICER (blank unless more costly and more effective) and probability cost-effective; the
+        recommended strategy, what it buys in a year and its budget; the cautions."""
+        row: dict = {}
+        for c in self.comparisons:
+            row[f"{c.key}_status"] = c.status
+            row[f"{c.key}_verdict"] = c.verdict
+            row[f"{c.key}_cost_per_daly_averted"] = None if math.isnan(c.icer) else c.icer
+            row[f"{c.key}_probability_cost_effective"] = c.probability_ce
+        per = self.best.get("per_100k") or {}
+        row["recommended"] = self.recommended
+        row["recommended_infant_deaths_averted_per_year"] = per.get("infant_deaths", 0.0) * \
+            self.notes["pregnancies_per_year"] / 1e5
+        row["recommended_budget_5y"] = self.budget_totals["total"]
+        row["budget_strategy"] = self.notes.get("budget_strategy", "")
+        row["cautions"] = len(self.cautions)
+        row["caution_text"] = " ".join(self.cautions)
+        return row
 
     def headline(self) -> dict[str, float]:
         """Flat ``name -> value`` of the headline numbers (the page marks each with ``data-key``)."""
@@ -234,17 +281,28 @@ def cohort_warning(context: dict, parameters: pd.DataFrame) -> str:
 
 
 def data_warnings(notes: dict) -> list[str]:
-    """Plain-language caveats about the PSA draws that must travel with the results."""
+    """Plain-language caveats about the inputs and the PSA draws that must travel with the results."""
     out = []
     redrawn, clipped = notes.get("coherence_redrawn_share", 0.0), notes.get("calibration_clipped_share", 0.0)
+    natural = notes.get("natural_history_clipped_share", 0.0)
     if redrawn > 0:
         out.append(f"In {redrawn:.1%} of the probabilistic draws the country's low-birthweight and preterm rates "
                    "could not both be true; those two inputs were drawn again until they could.")
     if clipped > 0:
         out.append(f"In {clipped:.1%} of the draws the birth-outcome inputs still could not be reproduced and "
                    "were clipped into range: treat the uncertainty ranges with care.")
+    if natural > 0:
+        out.append(f"In {natural:.1%} of the draws the infant death risks could not be reproduced by the "
+                   "untreated cohort and were adjusted: treat the infant-care uncertainty ranges with care.")
+    if notes.get("iron_dose_status") == "assumption":
+        out.append(f"No national antenatal iron dose was found; the comparator is "
+                   f"{notes.get('comparator_dose_mg', float('nan')):g} mg by the WHO rule (an assumption), and "
+                   "the dose decides the neonatal-mortality effect of MMS (see scenario ifa30-comparator).")
     return out
 
+
+STATUS_QUO = "IFA + inpatient"
+PUBLISHED_FILES = {"mms": "published_mms.csv", "infant_care": "published_infant_care.csv"}
 
 COMPARISONS = (  # key, question, result prefix, new, old
     ("mms", "Should pregnant women receive MMS instead of IFA?", "antenatal", "MMS", "IFA"),
@@ -275,16 +333,16 @@ def load(folder: str | Path) -> BriefData:
             probability_ce=probability_cost_effective(draws[prefix], new, old, threshold),
             threshold_label=threshold_label, threshold=threshold))
     best = best_strategy(draws["continuum"], threshold)
-    best["reference"] = "IFA + inpatient"
-    best["per_100k"] = difference(folder, "continuum", best["strategy"], "IFA + inpatient") \
-        if best["strategy"] != "IFA + inpatient" else {}
+    best["reference"] = STATUS_QUO
+    best["per_100k"] = difference(folder, "continuum", best["strategy"], STATUS_QUO)
+    best["national"] = difference(folder, "continuum", best["strategy"], STATUS_QUO, national=True)
     frontier = _read_csv(folder, "continuum_incremental.csv", "strategy")
     budget = _read_csv(folder, "budget_impact.csv", columns=(
         "phase", "coverage", "pregnancies", "total_cost", "infant_deaths_averted", "stillbirths_averted",
         "dalys_averted"))
     budget_totals_file = _read_json(folder, "budget_impact_totals.json")
     one_way = _read_csv(folder, "uncertainty_continuum_one_way.csv", columns=("parameter", "inmb_swing"))
-    drivers = one_way.sort_values("inmb_swing", ascending=False).head(8)
+    drivers = one_way[one_way["inmb_swing"] > 0].sort_values("inmb_swing", ascending=False).head(8)
     evppi = _read_csv(folder, "uncertainty_continuum_evppi_at_threshold.csv", columns=("index", "evppi"))
     evppi = evppi.rename(columns={"index": "input"})
     evpi = _read_csv(folder, "uncertainty_continuum_evpi.csv",
@@ -305,6 +363,11 @@ def load(folder: str | Path) -> BriefData:
     for key in ("calibration_clipped_share", "coherence_redrawn_share", "comparator_dose_mg",
                 "adherence_among_reached"):
         notes[key] = float(ante.get(key, float("nan")))
+    notes["natural_history_clipped_share"] = float(findings_files["infant"].get("natural_history_clipped_share", 0.0))
+    dose = parameters.loc[parameters["parameter"] == "antenatal_iron_dose_mg", "status"]
+    notes["iron_dose_status"] = str(dose.iloc[0]) if len(dose) else ""
+    if context["settings"].get("comparator_iron_mg", "national") != "national":
+        notes["iron_dose_status"] = "set by the scenario"
     notes["effect_fraction_low_adherence"] = float(
         parameters.loc[parameters["parameter"] == "effect_fraction_low_adherence", "value"].iloc[0]) \
         if (parameters["parameter"] == "effect_fraction_low_adherence").any() else float("nan")
@@ -312,16 +375,36 @@ def load(folder: str | Path) -> BriefData:
     notes["evpi_population_scale"] = scale
     notes["evpi_population_at_threshold"] = best["evpi"] * scale  # exact at the threshold, not interpolated
     notes["budget_strategy"] = budget_totals_file.get("strategy", "")
+    notes["budget_is_recommended"] = notes["budget_strategy"] == best["strategy"]
     notes["pregnancies_per_year"] = float(budget["pregnancies"].iloc[0])
     notes["cohort_warning"] = cohort_warning(context, parameters)
     thresholds = _read_json(folder, "continuum_findings.json", keys=("thresholds_usd_per_daly",))[
         "thresholds_usd_per_daly"]
+    labels = dict(zip(parameters["parameter"], parameters["label"], strict=True)) \
+        if "label" in parameters.columns else {}
+    notes["declarations"] = {**dict.fromkeys(cheers.DECLARATIONS, cheers.NOT_STATED),
+                             **(context.get("declarations") or {})}
     research, horizons, research_notes = research_value(folder)
     notes["research_horizon_years"] = research_notes.get("horizon_years")
     return BriefData(folder=folder, context=context, comparisons=comparisons, best=best, frontier=frontier,
                      budget=budget, budget_totals=_budget_by_phase(budget), drivers=drivers, evppi=evppi,
                      parameters=parameters, quality=quality, thresholds=thresholds, findings=findings,
-                     notes=notes, research=research, research_horizons=horizons)
+                     notes=notes, labels=labels, published=_published(folder),
+                     by_risk=_optional_csv(folder, "infant_by_risk.csv"),
+                     strategies=_read_csv(folder, "continuum_base.csv", "strategy"),
+                     research=research, research_horizons=horizons)
+
+
+def _optional_csv(folder: Path, name: str) -> pd.DataFrame | None:
+    """A result file that older runs do not have: ``None`` when it is missing."""
+    return _read_csv(folder, name) if (folder / name).exists() else None
+
+
+def _published(folder: Path) -> pd.DataFrame | None:
+    """Published results beside this run's (written by notebooks 01 and 02), one frame."""
+    frames = [f.assign(decision=decision) for decision, name in PUBLISHED_FILES.items()
+              if (f := _optional_csv(folder, name)) is not None]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def research_value(folder: Path) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict]:
