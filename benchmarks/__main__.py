@@ -1,4 +1,5 @@
-"""Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``.
+"""Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``; a job's
+memory by draws: ``python -m benchmarks --job-memory 1000 10000 100000``.
 
 ``python -m benchmarks.markov`` runs only the cohort engine against hand-written numpy loops.
 
@@ -104,13 +105,55 @@ def bench_continuum_loop(ps: P.ParameterSet, n: int, vectorised_10k: float) -> N
           f"({per * 1e4 / vectorised_10k:,.0f}x the vectorised run)")
 
 
+_JOB_STEP = """
+import resource, sys, time
+from model import analysis, parameters as P, report, research
+ps, step, draws = P.load(sys.argv[1], "base"), sys.argv[2], int(sys.argv[3])
+t0 = time.perf_counter()
+if step == "04":
+    analysis.run(ps, "continuum", draws=draws, seed=1, sobol_n=256, morris_trajectories=20)
+elif step == "06":
+    research.run(ps, draws=draws, seed=1)
+else:
+    {"01": report.antenatal_report, "02": report.infant_report, "03": report.continuum_report}[step](
+        ps, draws=draws, seed=1)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+JOB_STEPS = {"01": "antenatal report", "02": "infant report", "03": "continuum report", "04": "uncertainty analyses",
+             "06": "research value (EVSI)"}
+
+
+def bench_job_memory(unit: str, draws_list: list[int]) -> None:
+    """Peak memory and time of each notebook's model step by PSA draws (05, the budget impact, has no
+    PSA), each in a fresh process as the notebooks' kernels are: what bounds ``cea run --draws``
+    (``model.cli.MAX_DRAWS``)."""
+    import subprocess
+    import sys
+
+    for draws in draws_list:
+        for step, what in JOB_STEPS.items():
+            out = subprocess.run([sys.executable, "-c", _JOB_STEP, unit, step, str(draws)], capture_output=True,
+                                 text=True, check=False)
+            if out.returncode != 0:
+                print(f"notebook {step} {what:21} {draws:>9,} draws: failed "
+                      f"({out.stderr.strip().splitlines()[-1:]})")
+                continue
+            seconds, mb = map(float, out.stdout.split()[-2:])
+            print(f"notebook {step} {what:21} {draws:>9,} draws: {seconds:7.1f} s, peak RSS {mb:7,.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--loop", type=int, default=200, help="samples for the per-sample loop")
     parser.add_argument("--unit", default="BGD")
     parser.add_argument("--sobol-n", type=int, default=4096)
+    parser.add_argument("--job-memory", type=int, nargs="*", default=None, metavar="DRAWS",
+                        help="only measure a job's peak memory and time at these draws (e.g. 1000 10000 100000)")
     args = parser.parse_args()
+    if args.job_memory:
+        bench_job_memory(args.unit, args.job_memory)
+        return
     ps = P.load(args.unit, "base")
     print(f"unit {args.unit}, numpy {np.__version__}")
     for n in args.draws:

@@ -24,6 +24,9 @@ MODELS = {
     "infant": (infant, "inpatient", "MAMI"),
     "continuum": (continuum, "IFA + inpatient", "MMS + MAMI"),
 }
+# Inputs the analyses read beyond their model's (the threshold grid and the decision threshold use GDP per
+# capita; the threshold searches the MMS price and the MAMI set-up cost, which the models already need).
+REQUIRED = ["gdp_per_capita"]
 # EVPPI groups: label -> pattern over parameter names (only uncertain inputs the model uses count)
 EVPPI_FLOOR_SHARE = 0.01  # EVPPI below 1% of the EVPI is not shown (figures, notebook, brief)
 GROUPS = {
@@ -134,7 +137,8 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     names = [n for n in ps.uncertain if n in module.REQUIRED]
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
 
-    params, cost, dalys = U.psa(ps, ev, draws, seed, names=module.REQUIRED,
+    sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
+    params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled,
                                 sampler=getattr(module, "coherent_sample", None))
     params = {k: v for k, v in params.items() if not k.startswith("coherence_")}
     frames: dict[str, pd.DataFrame] = {}

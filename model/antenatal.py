@@ -150,6 +150,13 @@ ANAEMIA_KEYS = ["anaemia_pregnant", "rr_lbw_mms_anaemic", "rr_sga_mms_anaemic", 
 SEX_KEYS = ["share_female_births", "rr_nmr_mms_female", "rr_nmr_mms_male"]
 
 
+def required(settings: Settings) -> list[str]:
+    """Inputs the model reads under ``settings`` (what a PSA must sample): ``REQUIRED``, plus
+    ``ANAEMIA_KEYS`` (and ``SEX_KEYS`` for ``anaemia-sex``) when the effects are subgroup-weighted."""
+    extra = [] if settings.effect_weighting == "none" else ANAEMIA_KEYS
+    return REQUIRED + extra + (SEX_KEYS if settings.effect_weighting == "anaemia-sex" else [])
+
+
 def _mix(share, rr_in, rr_out) -> np.ndarray:
     """``exp(share ln rr_in + (1 - share) ln rr_out)``: a relative risk weighted on the log scale."""
     share = np.asarray(share, dtype=float)
@@ -349,7 +356,7 @@ def _derive(p: Mapping[str, np.ndarray], settings: Settings, strict: bool) -> di
     out["household_cost_admission"] = p["household_cost_per_admission"]
 
     # 6. DALYs per death
-    table = LifeTable.from_csv()
+    table = LifeTable.for_settings(settings)
     r = p["discount_rate_effects"]
     for name, age in (("neonatal", p["age_neonatal_death"]), ("postneonatal", p["age_postneonatal_death"])):
         out[f"dalys_{name}_death"] = discounted_years(table.remaining(age), r) * np.exp(-r * age)
@@ -477,8 +484,8 @@ def coherent_sample(ps: ParameterSet, n: int, seed: int, start: int = 0,
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> AntenatalResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples (coherent)."""
-    ps.require(REQUIRED, "the antenatal model")
-    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=REQUIRED)
+    ps.require(required(ps.settings), "the antenatal model")
+    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=required(ps.settings))
     return run(p, ps.settings)
 
 

@@ -12,12 +12,19 @@ renamed, so a killed run leaves no half-written file under a final name.
 * **Dask**: ``--scheduler tcp://host:port`` submits the same job function to an existing
   ``dask scheduler`` + ``dask worker`` cluster; a job whose worker dies is re-run elsewhere
   (``retries``); results are identical to a local run (same seed, same code).
-* **Manifest**: ``<run>/manifest.json`` lists per job its inputs hash (parameter files it reads,
-  notebooks, package version, draws, seed), start, end, per-notebook durations (papermill
-  metadata), status, error summary (with the failing cell) and output files; ``summary.csv``
-  gathers headline figures. Each job also keeps its own ``manifest.json``.
+* **Manifest**: ``<run>/manifest.json`` lists per job its inputs hash (the parameter files it reads,
+  the notebooks, every file of the ``model`` package, draws, seed, Sobol N), start, end, per-notebook
+  durations (papermill metadata), status, error summary (with the failing cell) and output files;
+  ``summary.csv`` gathers headline figures. Each job also keeps its own ``manifest.json``.
 * ``--resume`` skips a job whose own manifest says ``ok`` with the same inputs hash and whose files
   all exist, and re-runs the rest.
+* **One run per folder**: ``<run>/.lock`` is held (``flock``) for the whole run and records the
+  run's PID, host and start. A second run into the same folder is refused (:class:`RunFolderLocked`)
+  with the holder's PID; a lock left by a killed run is detected (the kernel released its ``flock``
+  and its PID is gone or was reused) and taken over with a message. Temporary file names carry
+  the process id and a random part, so concurrent processes never share one.
+* **Progress**: a ``tqdm`` bar on stderr when it is a terminal; plain lines otherwise (CI logs,
+  files), never carriage returns.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import sys
 import time
 import traceback
@@ -42,8 +50,12 @@ import pandas as pd
 from model import __version__
 from model import parameters as P
 from model.io import write_frame, write_json
+from model.runlock import RunFolderLocked, hold
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+__all__ = ["Job", "JobResult", "Progress", "RunFolderLocked", "execute_job", "inputs_hash", "plan", "run"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+NOTEBOOK_DIR = PACKAGE_DIR.parent / "notebooks"
 NOTEBOOKS = ("01_antenatal_ifa_vs_mms.ipynb", "02_infant_inpatient_vs_mami.ipynb", "03_continuum.ipynb",
              "04_uncertainty.ipynb", "05_budget_impact.ipynb", "06_research_value.ipynb")
 KERNEL_START_ERRORS = ("Kernel didn't respond", "Address already in use", "DeadKernelError",
@@ -102,24 +114,47 @@ def versions() -> dict[str, str]:
 
 
 def _files_for(unit: str, scenario: str, root: Path) -> list[Path]:
-    files = [root / "sources.yaml", *sorted((root / "global").glob("*")), root / "scenarios" / f"{scenario}.yaml",
-             *sorted((root / "studies").glob("*.yaml"))]  # study designs: notebook 06
-    code = unit
-    while code:
-        path = root / "countries" / f"{code}.yaml"
+    """Every file under the parameter root a job of ``unit`` may read: all of it (notebook 04 loads
+    every scenario; study designs and tables count) except other units' country files and
+    templates (names starting with ``_``)."""
+    chain = {unit, unit.split("-")[0]}
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if any(part.startswith("_") for part in rel.parts):
+            continue
+        if rel.parts[0] == "countries" and len(rel.parts) == 2 and path.stem not in chain:
+            continue
         files.append(path)
-        code = code.split("-")[0] if "-" in code else None
     return files
 
 
+def package_files() -> list[Path]:
+    """Every file of the ``model`` package (code and brief templates), compiled caches aside."""
+    return sorted(p for p in PACKAGE_DIR.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+
+
+def package_digest() -> str:
+    """SHA-256 over the package's files (relative names and bytes): a change to ``model/*.py`` or a
+    template changes every job's inputs hash, so ``--resume`` re-runs the jobs."""
+    h = hashlib.sha256()
+    for path in package_files():
+        h.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def inputs_hash(unit: str, scenario: str, draws: int, seed: int, root: Path,
-                notebooks: Sequence[str] = NOTEBOOKS, sobol_n: int = 256) -> str:
-    """SHA-256 over everything a job's results depend on: its parameter files, the notebooks,
+                notebooks: Sequence[str] = NOTEBOOKS, sobol_n: int = 256, package: str | None = None) -> str:
+    """SHA-256 over everything a job's results depend on: the parameter files it may read, the
+    notebooks, the package's files (``package``: a :func:`package_digest`, computed if not given),
     the package version and the run options."""
     h = hashlib.sha256()
     for path in [*_files_for(unit, scenario, root), *(NOTEBOOK_DIR / n for n in notebooks)]:
-        h.update(path.name.encode())
+        h.update(str(path.relative_to(root) if path.is_relative_to(root) else path.name).encode())
         h.update(path.read_bytes())
+    h.update((package or package_digest()).encode())
     h.update(json.dumps({"version": __version__, "draws": draws, "seed": seed, "sobol_n": sobol_n}).encode())
     return h.hexdigest()
 
@@ -132,7 +167,9 @@ def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, 
                  if not P.SCENARIO_NAME.match(s)]
     if problems:
         raise P.ParameterError(problems)
-    return [Job(u, s, draws, seed, str(run_dir / u / s), inputs_hash(u, s, draws, seed, root, sobol_n=sobol_n),
+    package = package_digest()
+    return [Job(u, s, draws, seed, str(run_dir / u / s),
+                inputs_hash(u, s, draws, seed, root, sobol_n=sobol_n, package=package),
                 str(root), sobol_n, pdf=pdf) for u in units for s in scenarios]
 
 
@@ -159,7 +196,7 @@ def _execute_notebook(name: str, job: Job) -> dict:
     folder = Path(job.folder) / "notebooks"
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / name
-    tmp = folder / f".tmp-{name}"
+    tmp = folder / f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{name}"  # unique: never shared by two runs
     params = _notebook_parameters(name, job)
     for attempt in range(1, KERNEL_RETRIES + 1):
         try:
@@ -263,12 +300,26 @@ def _already_done(job: Job) -> JobResult | None:
     return JobResult(**{**old, "resumed": True})
 
 
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class Progress:
-    """A text progress bar on stderr plus one line per finished job on stdout."""
+    """One line per finished job on stdout, and the batch's progress on ``stream`` (stderr): a
+    ``tqdm`` bar when the stream is a terminal, else a plain line per job (no carriage returns, so
+    CI logs and files stay readable)."""
 
     def __init__(self, total: int, stream=None):
         self.total, self.done, self.failed, self.t0 = total, 0, 0, time.perf_counter()
         self.stream = stream or sys.stderr
+        self.bar = None
+        if _is_terminal(self.stream):
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=self.stream, unit="job", dynamic_ncols=True, leave=True)
 
     def update(self, res: JobResult) -> None:
         self.done += 1
@@ -277,14 +328,22 @@ class Progress:
         left = elapsed / self.done * (self.total - self.done)
         tag = "resumed" if res.resumed else res.status
         detail = f" - {res.error}" if res.error else ""
-        print(f"{tag:8} {res.unit}/{res.scenario} ({res.seconds:.0f} s){detail}", flush=True)
-        width = 30
-        filled = int(width * self.done / self.total)
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} done, "
-                          f"{self.failed} failed, ~{left / 60:.1f} min left ")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+        line = f"{tag:8} {res.unit}/{res.scenario} ({res.seconds:.0f} s){detail}"
+        if self.bar is not None:
+            self.bar.write(line, file=sys.stdout)
+            self.bar.set_postfix(failed=self.failed, refresh=False)
+            self.bar.update(1)
+            if self.done == self.total:
+                self.close()
+            return
+        print(line, flush=True)
+        print(f"progress: {self.done}/{self.total} done, {self.failed} failed, ~{left / 60:.1f} min left",
+              file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _run_local(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> list[JobResult]:
@@ -339,11 +398,23 @@ def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, o
         root: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
         resume: bool = False, run_id: str | None = None, sobol_n: int = 256, pdf: bool = True) -> int:
     """Plan, execute and record a batch, then write the run's index and spreadsheet; return 0
-    (all ok) or 1 (some failed)."""
+    (all ok) or 1 (some failed). The caller validates the inputs first (``cea run`` does, with
+    :func:`model.validation.check`). Raises :class:`RunFolderLocked` when another run holds the
+    run folder (nothing is written then)."""
     root = Path(root).resolve() if root else P.DEFAULT_ROOT
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = (Path(out) / run_id).resolve()
     jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n, pdf=pdf)
+    with hold(run_dir, "cea run", on_stale=lambda msg: print(f"note: {msg}", file=sys.stderr)):
+        previous = run_dir / "manifest.json"
+        if previous.exists() and not resume:
+            print(f"note: {run_dir} already holds a run; its jobs are run again and its manifest replaced "
+                  "(--resume keeps finished jobs)", file=sys.stderr)
+        return _run_locked(jobs, run_id, run_dir, draws, seed, sobol_n, workers, scheduler, resume)
+
+
+def _run_locked(jobs: list[Job], run_id: str, run_dir: Path, draws: int, seed: int, sobol_n: int,
+                workers: int | None, scheduler: str | None, resume: bool) -> int:
     todo, results = [], []
     progress = Progress(len(jobs))
     for job in jobs:
@@ -354,11 +425,14 @@ def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, o
         else:
             todo.append(job)
     t0 = time.perf_counter()
-    if todo:
-        if scheduler:
-            results += _run_dask(todo, scheduler, progress.update)
-        else:
-            results += _run_local(todo, workers or os.cpu_count() or 1, progress.update)
+    try:
+        if todo:
+            if scheduler:
+                results += _run_dask(todo, scheduler, progress.update)
+            else:
+                results += _run_local(todo, workers or os.cpu_count() or 1, progress.update)
+    finally:
+        progress.close()
     order = {(j.unit, j.scenario): i for i, j in enumerate(jobs)}
     results.sort(key=lambda r: order[(r.unit, r.scenario)])
     manifest = {
@@ -378,4 +452,3 @@ def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, o
     print(f"{len(results) - len(failed)} job(s) ok, {len(failed)} failed; results in {run_dir}")
     print(f"index: {run_dir / 'index.html'}")
     return 1 if failed else 0
-

@@ -28,6 +28,10 @@ from model import continuum
 from model.parameters import ParameterSet
 
 PHASES = ("exploration", "pilot", "scale-up", "sustained")
+# Inputs the budget impact reads: the continuum model's, plus the transition cost and discount rates
+# it uses itself (``government_health_expenditure`` is optional).
+REQUIRED = sorted(set(continuum.REQUIRED) | {"transition_cost_per_woman", "discount_rate_costs",
+                                             "discount_rate_effects"})
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,11 @@ OUTCOMES = ("cost", "cost_provider", "cost_household", "dalys", "infant_deaths",
 REQUIRED = sorted(set(antenatal.REQUIRED) | set(infant.REQUIRED) | {"or_at_risk_lbw"})
 
 
+def required(settings: Settings) -> list[str]:
+    """Inputs the model reads under ``settings`` (what a PSA must sample)."""
+    return sorted(set(REQUIRED) | set(antenatal.required(settings)))
+
+
 def strategies(supplements: Sequence[str] = SUPPLEMENTS) -> list[str]:
     """Combined strategy labels, supplement-major: ``IFA + inpatient``, ``IFA + MAMI``, ..."""
     return [f"{s} + {c}" for s in supplements for c in CARE]
@@ -131,8 +136,8 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, supplements: Sequence[s
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,
             supplements: Sequence[str] = SUPPLEMENTS) -> ContinuumResult:
     """Run for a loaded parameter set: the base case, or ``draws`` PSA samples."""
-    ps.require(REQUIRED, "the continuum model")
-    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=REQUIRED)
+    ps.require(required(ps.settings), "the continuum model")
+    p = ps.base() if draws is None else coherent_sample(ps, draws, seed, names=required(ps.settings))
     return run(p, ps.settings, supplements)
 
 

@@ -8,15 +8,21 @@ series covers every year from 2007 to 2024, while the WDI GDP-deflator rows stop
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
+
+from model.readers import InputFileError, finite_number, read_csv
 
 CPI_SERIES_PREFIX = "BLS CUUR0000SA0"
 
 
 class DeflatorError(ValueError):
-    """A price year that the deflator table cannot convert."""
+    """A deflator table that cannot be read, or a price year it cannot convert; ``problems`` holds
+    ``(key, reason)`` pairs when the table itself is at fault."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 @dataclass(frozen=True)
@@ -28,14 +34,35 @@ class Deflators:
 
     @classmethod
     def from_csv(cls, path: str | Path) -> Deflators:
-        """Read the CPI-U rows of a deflator CSV (columns ``year``, ``series_id``, ``index_value``)."""
+        """Read the CPI-U rows of a deflator CSV (columns ``year``, ``series_id``, ``index_value``).
+
+        Raises :class:`DeflatorError` naming every bad cell (a year that is not a whole number, an
+        index that is not a finite positive number, a year given twice) and the file when it is
+        not UTF-8 or has no CPI-U rows."""
+        try:
+            rows = read_csv(path, ("year", "series_id", "index_value"))
+        except InputFileError as exc:
+            raise DeflatorError(str(exc), exc.problems) from None
         index: dict[int, float] = {}
-        with open(path, newline="", encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("series_id", "").startswith(CPI_SERIES_PREFIX):
-                    index[int(row["year"])] = float(row["index_value"])
-        if not index:
-            raise DeflatorError(f"{path}: no rows with series_id starting '{CPI_SERIES_PREFIX}'")
+        problems: list[tuple[str, str]] = []
+        for line, row in rows:
+            if not row.get("series_id", "").startswith(CPI_SERIES_PREFIX):
+                continue
+            year, value = finite_number(row["year"]), finite_number(row["index_value"])
+            if year is None or year != int(year):
+                problems.append((f"year (line {line})", f"'{row['year']}' is not a year"))
+                continue
+            if value is None or value <= 0:
+                problems.append((f"index_value (line {line})",
+                                 f"'{row['index_value']}' is not a positive number (CPI-U {int(year)})"))
+                continue
+            if int(year) in index:
+                problems.append((f"year (line {line})", f"{int(year)} is given twice for {CPI_SERIES_PREFIX}"))
+            index[int(year)] = value
+        if not index and not problems:
+            problems.append(("series_id", f"no rows with series_id starting '{CPI_SERIES_PREFIX}'"))
+        if problems:
+            raise DeflatorError("; ".join(f"{path}: {k}: {r}" for k, r in problems), problems)
         return cls(index=index, path=str(path))
 
     @property

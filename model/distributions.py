@@ -66,6 +66,27 @@ class DistributionError(ValueError):
     """A distribution that cannot be built from the numbers given."""
 
 
+POSITIVE = {"beta": ("a", "b", "scale"), "lognormal": ("sigma",), "gamma": ("shape", "scale"), "normal": ("sd",)}
+
+
+def _domain_problems(family: str, params: Mapping[str, float]) -> list[str]:
+    """Why ``params`` do not define a proper ``family`` distribution (empty when they do): every
+    parameter a finite number, scales and shapes positive, a uniform's low below its high.
+    Without this, scipy returns NaN draws for, say, ``beta(a=-1)`` and every result is NaN."""
+    out = []
+    for k, v in params.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
+            out.append(f"{k} must be a number (got {v!r})")
+        elif not np.isfinite(v):
+            out.append(f"{k} must be a finite number (got {v!r})")
+    if out:
+        return out
+    out += [f"{k} must be > 0 (got {params[k]:g})" for k in POSITIVE.get(family, ()) if k in params and params[k] <= 0]
+    if family == "uniform" and not params["low"] < params["high"]:
+        out.append(f"low must be below high (got {params['low']:g} and {params['high']:g})")
+    return out
+
+
 @dataclass(frozen=True)
 class Distribution:
     """A named distribution with its parameters (see ``PARAMS`` for the names per family)."""
@@ -85,6 +106,10 @@ class Distribution:
             raise DistributionError(
                 f"{self.family} needs parameters {sorted(expected)}, got {sorted(self.params)}"
             )
+        bad = _domain_problems(self.family, self.params)
+        if bad:
+            raise DistributionError(f"{self.family}({', '.join(f'{k}={v!r}' for k, v in self.params.items())}): "
+                                    + "; ".join(bad))
 
     def _frozen(self):
         p = self.params
@@ -117,6 +142,13 @@ class Distribution:
             case "gamma":
                 return special.gammaincinv(p["shape"], u) * p["scale"]
         return p["low"] + (p["high"] - p["low"]) * u
+
+    def extremes(self) -> tuple[float, float]:
+        """The smallest and largest values sampling can draw (the quantiles of the most extreme
+        uniforms :func:`uniforms` produces)."""
+        with np.errstate(over="ignore", under="ignore"):
+            lo, hi = self.ppf(np.array([_U_MIN, _U_MAX]))
+        return float(lo), float(hi)
 
     def mean(self) -> float:
         """Expected value."""

@@ -289,7 +289,7 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, table: LifeTable | None
     p = {k: np.asarray(v, dtype=float) for k, v in p.items()}
     if strict is None:
         strict = all(np.ndim(p[k]) == 0 for k in REQUIRED)
-    table = table or LifeTable.from_csv()
+    table = table or LifeTable.for_settings(settings)
     shape = np.broadcast_shapes(*(np.shape(p[k]) for k in REQUIRED))
     if len(shape) == 1 and shape[0] > CHUNK and not keep_trace:
         return _in_chunks(p, settings, table, strict, shape[0])

@@ -18,13 +18,22 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def temp_beside(path: str | Path, suffix: str = ".tmp") -> Path:
+    """A new, empty file with a unique name (``.<name>.<random><suffix>``) in ``path``'s folder,
+    readable like any other output (``mkstemp`` alone makes it 0600). Two processes never get the
+    same name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # results are for the whole team to read
+    return Path(tmp)
+
+
 def write_atomic(path: str | Path, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp_path)`` then rename ``tmp_path`` to ``path`` (same folder, same disk)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are for the whole team to read
+    tmp = temp_beside(path)
     try:
         writer(Path(tmp))
         os.replace(tmp, path)

@@ -37,20 +37,31 @@ the file, the key and the reason, all at once, before any model runs.
 from __future__ import annotations
 
 import copy
+import functools
+import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 import pycountry
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from model.currency import DeflatorError, Deflators
+from model.dalys import LifeTable, LifeTableError
 from model.distributions import (
     DISTRIBUTIONS,
     PARAMS,
@@ -61,6 +72,7 @@ from model.distributions import (
     fit,
 )
 from model.distributions import sample as sample_distributions
+from model.readers import InputFileError, load_yaml
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "parameters"
 PROBABILITY_UNITS = ("probability", "proportion")
@@ -72,6 +84,85 @@ PARAM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 UNIT_CODE = re.compile(r"^[A-Z]{3}(-[A-Z0-9]{1,3})?$")
 SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 RANGE_FIELDS = ("value", "low", "high")
+URL_SCHEMES = ("http", "https")
+
+
+@dataclass(frozen=True)
+class MagnitudeBound:
+    """The plausible range of one kind of input, and why: a value outside it is a typing or unit
+    slip (thousands for units, a total for a unit cost, a percentage for a fraction), never data."""
+
+    what: str
+    applies: Callable[[str, bool], bool]  # (unit in lower case, is a cost) -> applies?
+    high: float
+    reason: str
+    low: float | None = None  # None: the kind's own check covers the low end (costs >= 0, ratios > 0)
+    low_reason: str = ""
+
+    def problems(self, numbers: Mapping[str, float]) -> list[str]:
+        """One message per number outside the bound, with the reason."""
+        out = []
+        for k, v in numbers.items():
+            if v > self.high:
+                out.append(f"{k}={v:g} is above {self.high:g}, the most for {self.what}: {self.reason}")
+            elif self.low is not None and v < self.low:
+                out.append(f"{k}={v:g} is below {self.low:g}, the least for {self.what}: {self.low_reason}")
+        return out
+
+
+def _first_word(unit: str) -> str:
+    return unit.split(" ", 1)[0] if unit else ""
+
+
+TOTAL_COST_UNITS = ("per year", "per study", "per programme", "per program", "total")
+
+
+def _is_total_cost(unit: str, is_cost: bool) -> bool:
+    """A cost for a whole programme, study or year (not per person, item or episode)."""
+    return is_cost and any(t in unit for t in TOTAL_COST_UNITS) and "per person" not in unit
+
+
+_LIFE = "longer than any human life (125 years)"
+_NEGATIVE_TIME = "a duration cannot be negative"
+MAGNITUDE_BOUNDS = (
+    MagnitudeBound("live births per year", lambda u, c: "births per year" in u, 5e7,
+                   "India, the largest national birth cohort, has about 23 million live births a year "
+                   "(UN WPP 2024, countries/IND.yaml), so a larger figure is a typing or unit slip",
+                   low=1.0, low_reason="a unit without live births has no one to model"),
+    MagnitudeBound("a unit cost (US$ per person, item or episode)", lambda u, c: c and not _is_total_cost(u, c),
+                   1e6, "the largest per-person figure in these models, GDP per capita, is below US$ 300,000 in "
+                   "every country, so a unit cost above US$ 1 million is a total or a typing slip"),
+    MagnitudeBound("a total cost (US$ per year, per study or per programme)", _is_total_cost, 1e14,
+                   "that is more than world GDP (about US$ 100 trillion a year)"),
+    MagnitudeBound("a relative effect (ratio)", lambda u, c: u.strip() in RATIO_UNITS, 1e3,
+                   "no relative risk, odds or hazard ratio in these models comes near 1,000"),
+    MagnitudeBound("a discount rate", lambda u, c: "discount rate" in u, 0.25,
+                   "rates are fractions (0.03 for 3%); above 0.25 is a percentage typed as a number",
+                   low=0.0, low_reason="economic evaluations do not use negative discount rates"),
+    MagnitudeBound("a duration in years", lambda u, c: _first_word(u) in ("year", "years"), 125.0, _LIFE,
+                   low=0.0, low_reason=_NEGATIVE_TIME),
+    MagnitudeBound("a duration in weeks", lambda u, c: _first_word(u) in ("week", "weeks"), 125 * 52.18, _LIFE,
+                   low=0.0, low_reason=_NEGATIVE_TIME),
+    MagnitudeBound("a duration in days", lambda u, c: _first_word(u) in ("day", "days"), 125 * 365.25, _LIFE,
+                   low=0.0, low_reason=_NEGATIVE_TIME),
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def _extremes(family: str, params: tuple[tuple[str, float], ...]) -> tuple[float, float]:
+    return Distribution(family, dict(params)).extremes()
+
+
+@functools.lru_cache(maxsize=8192)
+def _magnitude_problems(unit: str, is_cost: bool, numbers: tuple[tuple[str, float], ...]) -> list[str]:
+    return [msg for bound in MAGNITUDE_BOUNDS if bound.applies(unit, is_cost) for msg in bound.problems(dict(numbers))]
+
+
+def _no_bool(v: Any) -> Any:
+    """YAML reads yes/no/true/false as booleans, which pydantic would take as 1 and 0."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected a number, got a boolean ({str(v).lower()})")
+    return v
 LABEL_MAX = 60  # characters in a parameter's human label (tornado rows, tables, spreadsheets)
 
 
@@ -99,9 +190,13 @@ class ParameterError(ValueError):
 
 # --------------------------------------------------------------------------- schema
 class Parameter(BaseModel):
-    """One sourced model input. Units are stated in ``unit``; costs in ``currency`` of ``cost_year``."""
+    """One sourced model input. Units are stated in ``unit``; costs in ``currency`` of ``cost_year``.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Numbers must be finite (NaN and infinity are refused) and within the magnitude bounds of their
+    kind (``MAGNITUDE_BOUNDS``); explicit ``dist_params`` must define a proper distribution whose
+    central 99% holds ``value``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     label: str
     value: float
@@ -115,6 +210,20 @@ class Parameter(BaseModel):
     currency: str | None = None
     cost_year: int | None = None
     dist_params: dict[str, float] | None = None
+
+    @field_validator("value", "low", "high", "cost_year", mode="before")
+    @classmethod
+    def _number_not_bool(cls, v: Any) -> Any:
+        return _no_bool(v)
+
+    @field_validator("dist_params", mode="before")
+    @classmethod
+    def _params_not_bool(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if isinstance(x, bool):
+                    raise ValueError(f"{k}: expected a number, got a boolean ({str(x).lower()})")
+        return v
 
     @field_validator("distribution")
     @classmethod
@@ -167,12 +276,15 @@ class Parameter(BaseModel):
                              for k, v in numbers.items() if not 0.0 <= v <= top]
         if self.unit.strip().lower() in RATIO_UNITS:
             problems += [f"{self.unit} {k}={v:g} must be > 0" for k, v in numbers.items() if v <= 0]
+        problems += _magnitude_problems(self.unit.strip().lower(), self.is_cost, tuple(numbers.items()))
         if self.is_cost:
             problems += [f"negative cost: {k}={v:g}" for k, v in numbers.items() if v < 0]
             if self.currency is None:
                 problems.append("a cost must carry 'currency'")
             elif self.currency not in CURRENCIES:
-                problems.append(f"unknown currency '{self.currency}' (expected one of {CURRENCIES})")
+                problems.append(f"unknown currency '{self.currency}' (expected one of {', '.join(CURRENCIES)}): the "
+                                "workbook has no exchange-rate table, so convert the cost to US$ of its cost_year "
+                                "and say how in 'note'")
             if self.cost_year is None:
                 problems.append("a cost must carry 'cost_year'")
         elif self.cost_year is not None:
@@ -186,6 +298,9 @@ class Parameter(BaseModel):
                     f"dist_params for {self.distribution} must be {sorted(want)}, "
                     f"got {sorted(self.dist_params)}"
                 )
+            else:
+                scale = self.upper_bound if self.distribution == "beta" and self.upper_bound else 1.0
+                problems += _explicit_distribution_problems(self.distribution, self.dist_params, self.value, scale)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -206,14 +321,46 @@ class Parameter(BaseModel):
         return fit(self.distribution, self.value, self.low, self.high, label=label, scale=scale)
 
 
+def url_problem(value: object) -> str | None:
+    """Why ``value`` is not an http(s) address (briefs turn source addresses into links), or ``None``."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc or re.search(r"\s", text):
+        return f"url must be an http:// or https:// address (got {value!r}): briefs turn it into a link"
+    return None
+
+
+def _explicit_distribution_problems(family: str, params: Mapping[str, float], value: float,
+                                    scale: float = 1.0) -> list[str]:
+    """Problems of explicit ``dist_params``: not a proper distribution, or one that does not
+    describe ``value`` (outside its central 99%: a transcription error in mu/sigma, a/b ...)."""
+    try:
+        dist = Distribution(family, dict(params) | ({"scale": scale} if scale != 1.0 else {}))
+    except DistributionError as exc:
+        return [f"dist_params: {exc}"]
+    lo, hi = (float(q) for q in dist.ppf(np.array([0.005, 0.995])))
+    if not lo <= value <= hi:
+        return [f"dist_params: {dist.describe()} has its central 99% in [{lo:.4g}, {hi:.4g}], which does not "
+                f"hold value {value:g}"]
+    return []
+
+
 class Source(BaseModel):
-    """A citation and what was read in it."""
+    """A citation, where to find it (an http or https address) and what was read in it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     citation: str
     url: str | None = None
     read: str
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, v: str | None) -> str | None:
+        why = None if v is None else url_problem(v)
+        if why:
+            raise ValueError(why)
+        return v if v is None else v.strip()
 
 
 class Settings(BaseModel):
@@ -234,9 +381,13 @@ class Settings(BaseModel):
     thresholds (``model.cea.country_thresholds``) decisions, sensitivity analyses and briefs use;
     ``rollout_*``: the budget-impact coverage path (``model.budget.Rollout``): the target of 90%
     of antenatal attendees is the coverage Young et al. 2022 modelled; the 1-year exploration,
-    1-year pilot at 10% and 3-year linear scale-up are this workbook's assumptions."""
+    1-year pilot at 10% and 3-year linear scale-up are this workbook's assumptions.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    ``life_table_path`` is not a YAML key: :func:`load` sets it to the life table of the parameter
+    folder the settings came from, so the models compute YLL from that folder's table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    _life_table_path: Path | None = PrivateAttr(default=None)
 
     price_year: int = 2023
     currency: Literal["USD"] = "USD"
@@ -258,6 +409,16 @@ class Settings(BaseModel):
         "opportunity cost (Ochalek 2018)", "opportunity cost (Woods 2016, mid)",
         "0.5 x GDP per capita", "1 x GDP per capita",
     ] = "opportunity cost (Ochalek 2018)"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_not_bool(cls, v: Any, info: ValidationInfo) -> Any:
+        return _no_bool(v) if cls.model_fields[info.field_name].annotation in (int, float) else v
+
+    @property
+    def life_table_path(self) -> Path | None:
+        """The life table (CSV) of the parameter folder these settings were loaded from."""
+        return self._life_table_path
 
     @model_validator(mode="after")
     def _enrolment(self) -> Settings:
@@ -282,7 +443,7 @@ class _GlobalFile(BaseModel):
 class CorrelationSpec(BaseModel):
     """A ``correlations`` entry: which inputs move together, how, and on what evidence."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     parameters: tuple[str, ...]
     matrix: tuple[tuple[float, ...], ...]
@@ -303,6 +464,13 @@ class _CountryFile(_GlobalFile):
     name: str
     parent: str | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _one_line_name(cls, v: str) -> str:
+        if not v.strip() or "\n" in v.strip():
+            raise ValueError("a unit's name is one non-empty line")
+        return v.strip()
+
 
 class _ScenarioFile(_GlobalFile):
     name: str
@@ -317,42 +485,76 @@ class _ScenarioFile(_GlobalFile):
 
 
 # --------------------------------------------------------------------------- reading
-def _rel(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """How problems name a file: relative to the folder that holds the parameter root
+    (``parameters/countries/BGD.yaml``), or as given when it lies elsewhere."""
+    return _display_path(str(path), str(root))
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, root: str) -> str:
+    path, root = Path(path), Path(root)
     try:
         return str(path.resolve().relative_to(root.resolve().parent))
     except ValueError:
         return str(path)
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_CACHE: dict[tuple[str, int, int], Any] = {}
 
 
 def _parse_yaml_cached(path: Path) -> Any:
-    """Safe-load a YAML file, cached on (path, mtime, size); callers get a deep copy."""
+    """Strictly load a YAML file (:func:`model.readers.load_yaml`: UTF-8, no duplicate keys, safe
+    tags), cached on (path, mtime, size); callers get a deep copy. Failures are cached too."""
     st = path.stat()
-    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    key = (os.path.abspath(path), st.st_mtime_ns, st.st_size)
     if key not in _YAML_CACHE:
-        with open(path, encoding="utf-8") as fh:
-            _YAML_CACHE[key] = yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
-    return copy.deepcopy(_YAML_CACHE[key])
+        try:
+            _YAML_CACHE[key] = load_yaml(path)
+        except InputFileError as exc:
+            _YAML_CACHE[key] = exc
+    cached = _YAML_CACHE[key]
+    if isinstance(cached, InputFileError):
+        raise cached
+    return copy.deepcopy(cached)
 
 
 def _read_yaml(path: Path, root: Path, problems: list[Problem]) -> dict | None:
+    fname = display_path(path, root)
     try:
         data = _parse_yaml_cached(path)
     except FileNotFoundError:
-        problems.append(Problem(_rel(path, root), "-", "file not found"))
+        problems.append(Problem(fname, "-", "file not found"))
         return None
-    except yaml.YAMLError as exc:
-        problems.append(Problem(_rel(path, root), "-", f"not valid YAML: {exc}"))
+    except IsADirectoryError:
+        problems.append(Problem(fname, "-", "is a folder, not a file"))
+        return None
+    except OSError as exc:
+        problems.append(Problem(fname, "-", f"cannot read: {exc.strerror or exc}"))
+        return None
+    except InputFileError as exc:
+        problems.extend(Problem(fname, k, r) for k, r in exc.problems)
         return None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        problems.append(Problem(_rel(path, root), "-", "top level must be a mapping"))
+        problems.append(Problem(fname, "-", f"top level must be a mapping (got {type(data).__name__})"))
+        return None
+    bad_keys = [k for k in data if not isinstance(k, str)]
+    if bad_keys:
+        problems.append(Problem(fname, str(bad_keys[0]), "top-level keys must be names"))
         return None
     return data
+
+
+def _message(err: dict) -> str:
+    """A pydantic error in words a parameter author can act on."""
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "finite_number":
+        return f"must be a finite number (got {err.get('input')!r}): NaN and infinity are refused"
+    if err["type"] in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        return f"{msg} (got {err.get('input')!r})"
+    return msg
 
 
 def _pydantic_problems(fname: str, exc: ValidationError, prefix: str = "") -> list[Problem]:
@@ -360,13 +562,11 @@ def _pydantic_problems(fname: str, exc: ValidationError, prefix: str = "") -> li
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         key = ".".join(p for p in (prefix, loc) if p) or "-"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key '{err['loc'][-1]}'"
-            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
-        elif err["type"] == "missing":
-            msg = f"missing field '{err['loc'][-1]}'"
-            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or "-"
+        msg = _message(err)
+        if err["type"] in ("extra_forbidden", "missing"):  # named by the mapping it is in, or itself at the top
+            name = str(err["loc"][-1])
+            msg = f"unknown key '{name}'" if err["type"] == "extra_forbidden" else f"missing field '{name}'"
+            key = ".".join(p for p in (prefix, ".".join(str(p) for p in err["loc"][:-1])) if p) or name
         out.append(Problem(fname, key, msg))
     return out
 
@@ -383,7 +583,7 @@ def load_sources(root: Path, problems: list[Problem]) -> dict[str, Source]:
     """Read ``sources.yaml``: a mapping of key -> {citation, url, read}."""
     path = root / "sources.yaml"
     data = _read_yaml(path, root, problems)
-    fname = _rel(path, root)
+    fname = display_path(path, root)
     sources: dict[str, Source] = {}
     for key, entry in (data or {}).items():
         if not isinstance(entry, dict):
@@ -406,6 +606,7 @@ class _Layer:
     introduced: dict[str, str] = field(default_factory=dict)
     field_origin: dict[str, dict[str, str]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    settings_origin: dict[str, str] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)
     correlations: dict[str, tuple[dict, str]] = field(default_factory=dict)  # name -> (spec, file)
 
@@ -445,6 +646,23 @@ def _apply(layer: _Layer, params: dict, settings: dict, fname: str, problems: li
         layer.introduced.setdefault(key, fname)
         layer.field_origin.setdefault(key, {}).update(dict.fromkeys(override, fname))
     layer.settings.update(settings)
+    layer.settings_origin.update(dict.fromkeys(map(str, settings), fname))
+
+
+def _settings_problems(layer: _Layer, exc: ValidationError) -> list[Problem]:
+    """Attribute each settings error to the file that set the offending key (a check across keys,
+    such as the enrolment ages and weights, to the files that set the keys it names)."""
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        msg = _message(err)
+        name = loc[0] if loc else next((k for k in layer.settings_origin if re.search(rf"\b{k}\b", msg)), None)
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown setting '{name}' (known: {', '.join(Settings.model_fields)})"
+        fname = layer.settings_origin.get(name or "", "") or ", ".join(sorted(set(layer.settings_origin.values()))) \
+            or "settings"
+        out.append(Problem(fname, f"settings.{name}" if name else "settings", msg))
+    return out
 
 
 def _entry_problems(layer: _Layer, key: str, exc: ValidationError) -> list[Problem]:
@@ -452,7 +670,7 @@ def _entry_problems(layer: _Layer, key: str, exc: ValidationError) -> list[Probl
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"]]
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = _message(err)
         if err["type"] == "extra_forbidden":
             fname, where, msg = layer.field_origin[key][loc[-1]], key, f"unknown key '{loc[-1]}'"
         elif err["type"] == "missing":
@@ -482,6 +700,8 @@ class ParameterSet:
     dists: Mapping[str, Distribution]
     fit_warnings: tuple[str, ...] = ()
     correlations: Mapping[str, tuple[Correlation, CorrelationSpec]] = field(default_factory=dict)
+    settings_origin: Mapping[str, str] = field(default_factory=dict)
+    root: Path | None = None
 
     def __getitem__(self, key: str) -> Parameter:
         return self.params[key]
@@ -580,14 +800,18 @@ def _country_chain(code: str, root: Path, problems: list[Problem]) -> list[tuple
     data = _read_yaml(path, root, problems)
     if data is None:
         return []
-    parsed = _parse(_CountryFile, data, _rel(path, root), problems)
+    parsed = _parse(_CountryFile, data, display_path(path, root), problems)
     if parsed is None:
         return []
-    problems += _unit_problems(parsed.code, data, _rel(path, root), path.stem)
-    if parsed.parent:
+    unit_problems = _unit_problems(parsed.code, data, display_path(path, root), path.stem)
+    problems += unit_problems
+    # the parent becomes a path only once it is known to be this unit's ISO3 country
+    if parsed.parent and not any(p.key in ("code", "parent") for p in unit_problems):
         parent_path = root / "countries" / f"{parsed.parent}.yaml"
         pdata = _read_yaml(parent_path, root, problems)
-        if pdata is not None and _parse(_CountryFile, pdata, _rel(parent_path, root), problems):
+        pparsed = None if pdata is None else _parse(_CountryFile, pdata, display_path(parent_path, root), problems)
+        if pparsed is not None:
+            problems += _unit_problems(pparsed.code, pdata, display_path(parent_path, root), parent_path.stem)
             chain.append((parent_path, pdata))
     chain.append((path, data))
     return chain
@@ -597,9 +821,9 @@ def _global_layer(root: Path, problems: list[Problem]) -> _Layer:
     layer = _Layer()
     files = sorted((root / "global").glob("*.yaml"))
     if not files:
-        problems.append(Problem(_rel(root / "global", root), "-", "no global parameter files"))
+        problems.append(Problem(display_path(root / "global", root), "-", "no global parameter files"))
     for path in files:
-        fname = _rel(path, root)
+        fname = display_path(path, root)
         data = _read_yaml(path, root, problems)
         if data is None or _parse(_GlobalFile, data, fname, problems) is None:
             continue
@@ -629,12 +853,30 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     try:
         settings = Settings.model_validate(layer.settings)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems("settings (merged)", exc, prefix="settings"))
+        problems.extend(_settings_problems(layer, exc))
     deflators = None
+    deflator_file = display_path(root / "global" / "deflators.csv", root)
     try:
         deflators = Deflators.from_csv(root / "global" / "deflators.csv")
-    except (OSError, DeflatorError) as exc:
-        problems.append(Problem(_rel(root / "global" / "deflators.csv", root), "-", str(exc)))
+    except FileNotFoundError:
+        problems.append(Problem(deflator_file, "-", "file not found"))
+    except OSError as exc:
+        problems.append(Problem(deflator_file, "-", f"cannot read: {exc.strerror or exc}"))
+    except DeflatorError as exc:
+        problems.extend(Problem(deflator_file, k, r) for k, r in exc.problems or [("-", str(exc))])
+    if settings is not None and deflators is not None and settings.price_year not in deflators.index:
+        first, last = deflators.years
+        problems.append(Problem(layer.settings_origin.get("price_year", deflator_file), "settings.price_year",
+                                f"price year {settings.price_year} is not in {deflator_file} (CPI-U covers "
+                                f"{first}-{last})"))
+        deflators = None  # no cost can be converted; each cost is not reported again
+    life_table = root / "global" / "life_table.csv"
+    try:
+        LifeTable.from_csv(life_table)
+    except LifeTableError as exc:
+        problems.extend(Problem(display_path(life_table, root), k, r) for k, r in exc.problems)
+    if settings is not None:
+        settings._life_table_path = life_table.resolve()
     params: dict[str, Parameter] = {}
     dists: dict[str, Distribution] = {}
     original_year: dict[str, int] = {}
@@ -656,6 +898,11 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
         except DistributionError as exc:
             problems.append(Problem(fname, key, str(exc)))
             continue
+        extremes = _extremes(dist.family, tuple(dist.params.items()))
+        if not np.all(np.isfinite(extremes)):
+            problems.append(Problem(fname, key, f"{dist.describe()} can draw non-finite values (its most extreme "
+                                                f"draws are {extremes[0]:g} and {extremes[1]:g}): narrow the range"))
+            continue
         if p.is_cost and settings is not None and deflators is not None:
             try:
                 factor = deflators.factor(p.cost_year, settings.price_year)
@@ -675,10 +922,11 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     return settings, params, dists, original_year
 
 
-def load(unit: str | None = None, scenario: str = "base", root: str | Path | None = None
+def load(unit: str | None = None, scenario: str | None = "base", root: str | Path | None = None
          ) -> ParameterSet:
     """Load and validate the inputs of ``unit`` (ISO3 or ISO3-SUB; None = globals only) under
-    ``scenario``. Raises :class:`ParameterError` listing every problem found."""
+    ``scenario`` (None: no scenario file, the unit's own inputs). Raises :class:`ParameterError`
+    listing every problem found."""
     root = Path(root) if root is not None else DEFAULT_ROOT
     problems: list[Problem] = []
     sources = load_sources(root, problems)
@@ -687,9 +935,11 @@ def load(unit: str | None = None, scenario: str = "base", root: str | Path | Non
     if unit is not None:
         for path, data in _country_chain(unit, root, problems):
             _apply(layer, data.get("parameters") or {}, data.get("settings") or {},
-                   _rel(path, root), problems, allow_new=True, correlations=data.get("correlations"))
+                   display_path(path, root), problems, allow_new=True, correlations=data.get("correlations"))
             unit_name = data.get("name")
-    if not SCENARIO_NAME.match(scenario or ""):
+    if scenario is None:
+        description = ""
+    elif not SCENARIO_NAME.match(scenario):
         problems.append(Problem("scenarios", str(scenario),
                                 "bad scenario name: lower-case letters, digits, '-' and '_' only"))
         description = ""
@@ -701,10 +951,10 @@ def load(unit: str | None = None, scenario: str = "base", root: str | Path | Non
     if problems or settings is None:
         raise ParameterError(problems)
     return ParameterSet(
-        unit=unit, unit_name=unit_name, scenario=scenario, scenario_description=description,
+        unit=unit, unit_name=unit_name, scenario=scenario or "", scenario_description=description,
         settings=settings, params=params, origin=dict(layer.origin), sources=sources,
         cost_year_original=original_year, dists=dists, fit_warnings=tuple(fit_notes),
-        correlations=correlations,
+        correlations=correlations, settings_origin=dict(layer.settings_origin), root=root,
     )
 
 
@@ -743,7 +993,7 @@ def _apply_scenario(layer: _Layer, root: Path, scenario: str, problems: list[Pro
     data = _read_yaml(path, root, problems)
     if data is None:
         return ""
-    fname = _rel(path, root)
+    fname = display_path(path, root)
     parsed = _parse(_ScenarioFile, data, fname, problems)
     if parsed is None:
         return ""

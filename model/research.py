@@ -30,6 +30,9 @@ from model.parameters import ParameterSet
 HORIZON_YEARS = 5  # the uncertainty notebook's population EVPI uses the same horizon
 HORIZONS = (5, 10, 15, 20)  # decision horizons (years) of the sensitivity table
 IS_MIN_ESS = 100  # below this effective sample size the importance-sampling check is unreliable
+# Inputs read beyond the model's own: the threshold grid and the decision threshold (GDP per capita),
+# and the discounting of the population EVSI (the study designs name model inputs only).
+REQUIRED = ["gdp_per_capita", "discount_rate_costs"]
 
 
 @dataclass
@@ -92,7 +95,8 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
     wrong = [n for n, s in designs_.items() if s.model != model]
     if wrong:
         raise ValueError(f"studies {wrong} inform another model than '{model}'")
-    params, cost, dalys = U.psa(ps, U.evaluator(module, ps.settings), draws, seed, names=module.REQUIRED)
+    sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
+    params, cost, dalys = U.psa(ps, U.evaluator(module, ps.settings), draws, seed, names=sampled)
     base = module.run_set(ps)
     annual = float(np.mean(base.pregnancies_reached if hasattr(base, "pregnancies_reached")
                            else base.identified_per_year))

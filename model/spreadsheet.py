@@ -13,6 +13,10 @@ and first column, column widths fitted to their contents and number formats (tho
 separators, decimals by magnitude, percentages for probabilities). Incremental tables carry each
 strategy's status and a blank cost per outcome averted where it is not one (the briefs'
 vocabulary, :mod:`model.brief.words`). Written to a temporary name and renamed.
+
+Text from parameter files, manifests and error messages is written as text: a cell whose text
+starts with ``=`` would otherwise be stored as a live formula (``=HYPERLINK(...)`` in a note, a
+unit named ``=cmd|...``). Only the Check sheet's own arithmetic is a formula.
 """
 
 from __future__ import annotations
@@ -96,6 +100,7 @@ def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, percent
     frame = frame.replace([np.inf, -np.inf], np.nan)
     frame.to_excel(writer, sheet_name=name, index=False)
     ws = writer.sheets[name]
+    _as_text(ws)  # text such as '=HYPERLINK(...)' from a parameter file stays text
     lines = 1
     for j, col in enumerate(frame.columns, start=1):
         letter = ws.cell(row=1, column=j).column_letter
@@ -116,6 +121,14 @@ def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame, percent
         lines = max(lines, math.ceil(len(str(col)) / max(width - 2, 1)))
     ws.row_dimensions[1].height = HEADER_ROW_HEIGHT * min(lines, 6)
     ws.freeze_panes = "B2"
+
+
+def _as_text(ws) -> None:
+    """Store every cell that openpyxl took for a formula (text starting with ``=``) as plain text."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _readable(frame: pd.DataFrame, year: int, scope: str = "") -> pd.DataFrame:

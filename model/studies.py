@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import antenatal, continuum, infant
 from model import parameters as P
 from model.currency import DeflatorError, Deflators
+from model.readers import InputFileError, load_yaml
 
 NAME = P.SCENARIO_NAME  # same pattern as scenario names: safe as a path
 MODEL_MODULES = {"continuum": continuum, "antenatal": antenatal, "infant": infant}
@@ -225,12 +225,12 @@ def load(name: str, ps: P.ParameterSet, root: str | Path | None = None) -> Study
     path = root / "studies" / f"{name}.yaml"
     fname = f"{root.name}/studies/{path.name}"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)  # strict: UTF-8, no duplicate keys, safe tags (model/readers.py)
     except FileNotFoundError:
         raise StudyError([P.Problem(fname, "-", f"file not found (studies: {', '.join(names(root)) or 'none'})")]) \
             from None
-    except yaml.YAMLError as exc:
-        raise StudyError([P.Problem(fname, "-", f"not valid YAML: {exc}")]) from None
+    except InputFileError as exc:
+        raise StudyError([P.Problem(fname, k, r) for k, r in exc.problems]) from None
     if not isinstance(data, dict):
         raise StudyError([P.Problem(fname, "-", "top level must be a mapping")])
     try:

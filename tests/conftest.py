@@ -77,14 +77,24 @@ def dump(path: Path, data: dict) -> Path:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    """A valid parameter root: globals, BGD, IND and IND-MH, two scenarios, sources."""
+    """A valid parameter root (files only: too few inputs for the models): globals, deflators and life
+    table, BGD, IND and IND-MH, two scenarios, sources."""
     root = tmp_path / "parameters"
     dump(root / "sources.yaml", SOURCES)
     dump(root / "global" / "core.yaml", GLOBAL)
-    shutil.copy(DEFAULT_ROOT / "global" / "deflators.csv", root / "global" / "deflators.csv")
+    for table in ("deflators.csv", "life_table.csv"):
+        shutil.copy(DEFAULT_ROOT / "global" / table, root / "global" / table)
     dump(root / "countries" / "BGD.yaml", COUNTRY)
     dump(root / "countries" / "IND.yaml", INDIA)
     dump(root / "countries" / "IND-MH.yaml", SUBNATIONAL)
     dump(root / "scenarios" / "base.yaml", SCENARIO)
     dump(root / "scenarios" / "high-cost.yaml", SCENARIO_HIGH)
+    return root
+
+
+@pytest.fixture
+def project_tree(tmp_path: Path) -> Path:
+    """A copy of the project's parameter folder: complete, valid, and safe to break."""
+    root = tmp_path / "parameters"
+    shutil.copytree(DEFAULT_ROOT, root)
     return root

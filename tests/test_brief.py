@@ -455,3 +455,23 @@ def test_subnational_unit_with_inherited_births_is_flagged():
     own = params.assign(file="parameters/countries/IND-MH.yaml")
     assert data.cohort_warning({"unit": "IND-MH"}, own) == ""
     assert data.cohort_warning({"unit": "IND"}, params) == ""
+
+
+def test_text_that_looks_like_a_formula_or_a_script_link_stays_text(job_copy):
+    """A note starting with '=' became a live formula in results.xlsx; a javascript: address a live link."""
+    params = pd.read_csv(job_copy / "parameters.csv")
+    params.loc[0, "note"] = '=HYPERLINK("http://example.org","click")'
+    params.loc[0, "url"] = "javascript:alert(1)"
+    params.loc[1, "url"] = "https://example.org/ok"
+    params.to_csv(job_copy / "parameters.csv", index=False)
+    _edit_json(job_copy / "context.json", unit_name="=1+1")
+    build_brief(job_copy, pdf=False)
+    wb = openpyxl.load_workbook(job_copy / "results.xlsx")
+    cells = [c for ws in wb.worksheets if ws.title != "Check" for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert '=HYPERLINK("http://example.org","click")' in texts and "=1+1" in texts
+    assert any(c.data_type == "f" for row in wb["Check"].iter_rows() for c in row)  # its own arithmetic stays live
+    html = (job_copy / "brief.html").read_text()
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+    assert '<a href="https://example.org/ok">' in html

@@ -41,3 +41,27 @@ def test_project_prices_arrive_in_2023_dollars():
     assert ps.settings.price_year == 2023
     assert ps["price_mms_180"].value == pytest.approx(3.42 * 304.702 / 255.657)
     assert ps.cost_year_original["price_mms_180"] == 2019
+
+
+@pytest.mark.parametrize("cell,value,key,reason", [
+    ("index_value", "N/A", "index_value (line 5)", "'N/A' is not a positive number (CPI-U 2010)"),
+    ("index_value", "-218.056", "index_value (line 5)", "'-218.056' is not a positive number (CPI-U 2010)"),
+    ("index_value", "inf", "index_value (line 5)", "'inf' is not a positive number (CPI-U 2010)"),
+    ("year", "2010.5", "year (line 5)", "'2010.5' is not a year"),
+    ("year", "2011", "year (line 6)", "2011 is given twice for BLS CUUR0000SA0"),
+])
+def test_bad_cells_are_named_with_their_line(tmp_path, cell, value, key, reason):
+    import csv
+
+    with open(TABLE, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    rows[3][cell] = value  # the 2010 row, line 5 of the file
+    path = tmp_path / "deflators.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(DeflatorError) as info:
+        Deflators.from_csv(path)
+    assert (key, reason) in info.value.problems

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 from SALib.sample import sobol as sobol_sample
+from scipy import stats
 
 from model import distributions as D
 
@@ -162,3 +164,26 @@ def test_drawing_a_subset_gives_the_same_draws():
     assert set(part) == {"rr_lbw_mms", "nmr"}
     for k in part:
         np.testing.assert_array_equal(part[k], full[k])
+
+
+@pytest.mark.parametrize("family,params,reason", [
+    ("beta", {"a": -1.0, "b": 2.0}, "a must be > 0 (got -1)"),
+    ("gamma", {"shape": 2.0, "scale": 0.0}, "scale must be > 0 (got 0)"),
+    ("lognormal", {"mu": 0.0, "sigma": -0.5}, "sigma must be > 0 (got -0.5)"),
+    ("normal", {"mean": float("nan"), "sd": 1.0}, "mean must be a finite number (got nan)"),
+    ("uniform", {"low": 2.0, "high": 1.0}, "low must be below high (got 2 and 1)"),
+    ("fixed", {"value": float("inf")}, "value must be a finite number (got inf)"),
+    ("beta", {"a": True, "b": 2.0}, "a must be a number (got True)"),
+])
+def test_improper_distributions_are_refused(family, params, reason):
+    """scipy returns NaN for beta(a=-1): without this every draw, and every result, is NaN."""
+    with pytest.raises(D.DistributionError, match=re.escape(reason)):
+        D.Distribution(family, params)
+
+
+def test_extremes_are_the_outermost_draws():
+    d = D.Distribution("normal", {"mean": 0.0, "sd": 1.0})
+    lo, hi = d.extremes()
+    draws = D.sample({"x": d}, 100_000, seed=3)["x"]
+    assert lo < draws.min() and draws.max() < hi
+    assert (lo, hi) == pytest.approx((stats.norm.ppf(2.0**-54), stats.norm.isf(2.0**-53)), rel=1e-9)

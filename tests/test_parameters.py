@@ -104,7 +104,7 @@ CASES = [
      "parameters/global/core.yaml: p_event: unknown key 'valu'"),
     ("unknown top-level key", "countries/BGD.yaml",
      lambda d: d.update(colour="red"),
-     "parameters/countries/BGD.yaml: -: unknown key 'colour'"),
+     "parameters/countries/BGD.yaml: colour: unknown key 'colour'"),
     ("missing field", "global/core.yaml",
      lambda d: d["parameters"]["rr_effect"].pop("unit"),
      "parameters/global/core.yaml: rr_effect: missing field 'unit'"),
@@ -162,13 +162,48 @@ CASES = [
     ("per-1,000 rate out of range", "countries/BGD.yaml",
      lambda d: d["parameters"]["nmr"].update(value=1800.0, high=1900.0),
      "parameters/countries/BGD.yaml: nmr: value=1800 is outside [0, 1000]"),
+    ("NaN value", "global/core.yaml",
+     lambda d: d["parameters"]["p_event"].update(value=float("nan")),
+     "parameters/global/core.yaml: p_event.value: must be a finite number (got nan): NaN and infinity are refused"),
+    ("infinite range", "countries/BGD.yaml",
+     lambda d: d["parameters"]["p_event"].update(high="1e400"),
+     "parameters/countries/BGD.yaml: p_event.high: must be a finite number (got '1e400')"),
+    ("boolean number", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(value=True),
+     "parameters/global/core.yaml: rr_effect.value: expected a number, got a boolean (true)"),
+    ("unit cost above its magnitude bound", "global/core.yaml",
+     lambda d: d["parameters"]["cost_visit"].update(high=2e6),
+     "parameters/global/core.yaml: cost_visit: high=2e+06 is above 1e+06, the most for a unit cost (US$ per "
+     "person, item or episode): the largest per-person figure"),
+    ("improper explicit distribution", "global/core.yaml",
+     lambda d: d["parameters"]["rr_effect"].update(dist_params={"mu": 0.0, "sigma": -1.0}),
+     "parameters/global/core.yaml: rr_effect: dist_params: lognormal(mu=0.0, sigma=-1.0): sigma must be > 0"),
+    ("explicit distribution that misses the value", "global/core.yaml",
+     lambda d: d["parameters"]["p_event"].update(dist_params={"a": 900.0, "b": 100.0}),
+     "parameters/global/core.yaml: p_event: dist_params: beta(a=900, b=100) has its central 99% in [0.87"),
+    ("source address that is not a web address", "sources.yaml",
+     lambda d: d["src_a"].update(url="javascript:alert(1)"),
+     "parameters/sources.yaml: src_a.url: url must be an http:// or https:// address (got 'javascript:alert(1)')"),
+    ("unknown setting, named in its file", "countries/BGD.yaml",
+     lambda d: d.update(settings={"price_yaer": 2020}),
+     "parameters/countries/BGD.yaml: settings.price_yaer: unknown setting 'price_yaer' (known: price_year,"),
+    ("bad setting value, named in its file", "countries/BGD.yaml",
+     lambda d: d.update(settings={"perspective": "patient"}),
+     "parameters/countries/BGD.yaml: settings.perspective: Input should be 'provider' or 'societal'"),
+    ("price year outside the deflator table", "countries/BGD.yaml",
+     lambda d: d.update(settings={"price_year": 2050}),
+     "parameters/countries/BGD.yaml: settings.price_year: price year 2050 is not in parameters/global/deflators.csv "
+     "(CPI-U covers 2007-2024)"),
+    ("a parent for a national unit", "countries/IND.yaml",
+     lambda d: d.update(parent="BGD"),
+     "parameters/countries/IND.yaml: parent: only subnational units have a parent"),
 ]
 
 
 @pytest.mark.parametrize("rel,mutate,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_each_failure_names_file_key_and_reason(tree, rel, mutate, expected):
     _break(tree, rel, mutate)
-    problems = _problems(tree)
+    problems = _problems(tree, unit="IND-MH" if rel == "countries/IND.yaml" else "BGD")
     assert any(p.startswith(expected) for p in problems), problems
 
 
@@ -231,17 +266,25 @@ def test_require_names_missing_parameters(tree):
 
 
 # ------------------------------------------------------------------ the CLI
-def test_cli_validate_exit_codes(tree, capsys):
-    assert cli.main(["validate", "--root", str(tree)]) == 0
-    _break(tree, "global/core.yaml", lambda d: d["parameters"]["rr_effect"].update(low=0.95))
+def test_cli_validate_exit_codes(project_tree, capsys):
+    assert cli.main(["validate", "--root", str(project_tree)]) == 0
+    _break(project_tree, "global/antenatal.yaml", lambda d: d["parameters"]["rr_lbw_ifa_vs_none"].update(low=0.95))
+    assert cli.main(["validate", "--root", str(project_tree)]) == 2
+    err = capsys.readouterr().err
+    assert "parameters/global/antenatal.yaml: rr_lbw_ifa_vs_none: low (0.95) > value (0.84)" in err
+
+
+def test_cli_validate_single_file(project_tree):
+    assert cli.main(["validate", "--root", str(project_tree), str(project_tree / "countries" / "BGD.yaml")]) == 0
+    assert cli.main(["validate", "--root", str(project_tree), str(project_tree / "countries" / "NOPE.yaml")]) == 2
+
+
+def test_files_only_tree_is_not_enough_for_the_models(tree, capsys):
+    """The small test tree has valid files but lacks the models' inputs: `cea validate` says which."""
     assert cli.main(["validate", "--root", str(tree)]) == 2
     err = capsys.readouterr().err
-    assert "rr_effect: low (0.95) > value (0.9)" in err
-
-
-def test_cli_validate_single_file(tree):
-    assert cli.main(["validate", "--root", str(tree), str(tree / "countries" / "BGD.yaml")]) == 0
-    assert cli.main(["validate", "--root", str(tree), str(tree / "countries" / "NOPE.yaml")]) == 2
+    assert ("parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05, 06 need this input; give it in "
+            "this unit's file or in global/") in err
 
 
 def test_cli_run_refuses_unknown_country_and_writes_nothing(tree, tmp_path, capsys):
@@ -261,16 +304,14 @@ def test_cli_run_writes_outputs(tmp_path):
     assert not list(out.rglob("*.tmp"))
 
 
-def test_cli_run_reports_a_failing_job_with_exit_1(tree, tmp_path):
-    import json
-
-    out = tmp_path / "out"  # the small test tree lacks the antenatal inputs: the job fails cleanly
-    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5",
-                     "--out", str(out)]) == 1
-    (run_dir,) = out.iterdir()
-    manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["jobs"][0]["status"] == "failed"
-    assert "the antenatal model needs this parameter" in manifest["jobs"][0]["error"]
+def test_cli_run_refuses_missing_model_inputs_before_anything_runs(tree, tmp_path, capsys):
+    """The small test tree lacks the antenatal inputs: once a job failed in notebook 01 (exit 1);
+    now the run is refused before it starts (exit 2) and nothing is written."""
+    out = tmp_path / "out"
+    assert cli.main(["run", "--root", str(tree), "--countries", "BGD", "--draws", "5", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "parameters/countries/BGD.yaml: sbr: missing: notebook(s) 01, 03, 04, 05, 06 need this input" \
+        in capsys.readouterr().err
 
 
 def test_cea_countries_lists_every_unit_with_its_quality(capsys):

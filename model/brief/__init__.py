@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model import parameters as P
 from model.brief import data as brief_data
 from model.brief import pdf as brief_pdf
 from model.brief import render
@@ -100,11 +101,33 @@ def _league(rows: list[dict], path: Path) -> Path | None:
     return plots.save(fig, path.with_suffix(""), formats=("png",))[0]
 
 
+def check_jobs(jobs, where: str) -> list[dict]:
+    """The job entries of a manifest, refused (:class:`~model.brief.data.BriefDataError`, naming the
+    manifest and the key) when one is not a mapping or its unit or scenario is not a valid name:
+    they become folder names, and a manifest saying ``unit: "../victim"`` must not write outside
+    the run folder."""
+    if not isinstance(jobs, list):
+        raise brief_data.BriefDataError(f"{where}: jobs: expected a list of jobs")
+    for i, job in enumerate(jobs):
+        if not isinstance(job, dict):
+            raise brief_data.BriefDataError(f"{where}: jobs[{i}]: expected a mapping")
+        for key, pattern, what in (("unit", P.UNIT_CODE, "ISO3 or ISO3-SUB, e.g. BGD or IND-MH"),
+                                   ("scenario", P.SCENARIO_NAME, "lower-case letters, digits, '-' and '_'")):
+            value = job.get(key)
+            if not isinstance(value, str) or not pattern.match(value):
+                raise brief_data.BriefDataError(f"{where}: jobs[{i}].{key}: {value!r} is not a valid {key} name "
+                                                f"({what})")
+        if not isinstance(job.get("status"), str):
+            raise brief_data.BriefDataError(f"{where}: jobs[{i}].status: missing or not text")
+    return jobs
+
+
 def build_index(run_dir: str | Path, jobs: list[dict], run: dict) -> dict:
     """Write ``index.html``, ``league.png`` and ``results.xlsx`` for a run from its jobs' manifests."""
     from model import spreadsheet
 
     run_dir = Path(run_dir)
+    check_jobs(jobs, str(run_dir / "manifest.json"))
     rows = [_row(job, run_dir) for job in jobs]
     league = _league(rows, run_dir / "league.png")
     html = write_text(run_dir / "index.html", render.index_html(run, rows, INDEX_COLUMNS, league))
@@ -121,18 +144,23 @@ def rebuild(run_dir: str | Path, pdf: bool = True) -> list[str]:
     (after a template change, or to add PDFs to a ``--no-pdf`` run). Returns one line per job."""
     import json
 
+    from model.runlock import hold
+
     run_dir = Path(run_dir)
     path = run_dir / "manifest.json"
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(path.read_text(encoding="utf-8"))
         jobs = manifest["jobs"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise brief_data.BriefDataError(f"{path}: not a run manifest ({type(exc).__name__}: {exc})") from None
+    check_jobs(jobs, str(path))  # every name, before anything is written
     lines = []
-    for job in jobs:
-        if job.get("status") == "ok":
-            out = build_brief(run_dir / job["unit"] / job["scenario"], pdf=pdf)
-            lines.append(f"{job['unit']}/{job['scenario']}: {out['html']}, {out['xlsx']}, {out['pdf']}")
-    info = {k: manifest.get(k, "") for k in ("run", "seed", "draws", "executor")}
-    build_index(run_dir, jobs, info | {"version": manifest.get("versions", {}).get("model", "")})
+    with hold(run_dir, "cea brief"):
+        for job in jobs:
+            if job.get("status") == "ok":
+                out = build_brief(run_dir / job["unit"] / job["scenario"], pdf=pdf)
+                lines.append(f"{job['unit']}/{job['scenario']}: {out['html']}, {out['xlsx']}, {out['pdf']}")
+        info = {k: manifest.get(k, "") for k in ("run", "seed", "draws", "executor")}
+        versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else {}
+        build_index(run_dir, jobs, info | {"version": versions.get("model", "")})
     return lines

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from model.io import temp_beside
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Headless, no sandbox (containers run as root), and no background network traffic: the machine
 # may have no network, and a run must never reach out.
@@ -50,7 +52,7 @@ def html_to_pdf(html: str | Path, pdf: str | Path) -> Path:
         raise PdfUnavailable("no PDF: Chromium not found (install Debian's 'chromium' package or set "
                              "CEA_CHROMIUM); the HTML brief is written")
     html, pdf = Path(html).resolve(), Path(pdf)
-    tmp = pdf.with_name(f".tmp-{pdf.name}")
+    tmp = temp_beside(pdf, suffix=".pdf")  # unique per call: concurrent runs never share it
     with tempfile.TemporaryDirectory(prefix="cea-chromium-") as profile:
         cmd = [browser, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp}", html.as_uri()]
         try:

@@ -11,6 +11,7 @@ import base64
 import math
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
@@ -75,6 +76,15 @@ def fmt_rate(value: float) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.1%}".replace(".0%", "%")
 
 
+def web_url(value) -> str | None:
+    """``value`` if it is an http(s) address, else ``None``: only these become links (a
+    ``javascript:`` address in an old run's parameters.csv stays text)."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    return value.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
 def data_uri(path: Path) -> str | None:
     """``data:image/png;base64,...`` of a figure, or ``None`` when the file is missing."""
     try:
@@ -87,7 +97,7 @@ def environment() -> Environment:
     """The Jinja2 environment: autoescaping on for every template, unknown names are errors."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent, rate=fmt_rate)
+    env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent, rate=fmt_rate, web_url=web_url)
     return env
 
 
