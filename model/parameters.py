@@ -79,6 +79,13 @@ PROBABILITY_UNITS = ("probability", "proportion")
 BOUNDED_UNIT_PREFIXES = {"%": 100.0, "per 1,000": 1000.0}  # unit prefix -> upper bound
 RATIO_UNITS = ("relative risk", "ratio", "odds ratio", "hazard ratio")
 STATUSES = ("verified", "unverified", "assumption")
+
+
+def _known_status(v: str) -> str:
+    """Pydantic check shared by parameters and correlations: ``status`` is one of STATUSES."""
+    if v not in STATUSES:
+        raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
+    return v
 CURRENCIES = ("USD",)
 PARAM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 UNIT_CODE = re.compile(r"^[A-Z]{3}(-[A-Z0-9]{1,3})?$")
@@ -232,12 +239,7 @@ class Parameter(BaseModel):
             raise ValueError(f"unknown distribution '{v}' (expected one of {', '.join(DISTRIBUTIONS)})")
         return v
 
-    @field_validator("status")
-    @classmethod
-    def _known_status(cls, v: str) -> str:
-        if v not in STATUSES:
-            raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
-        return v
+    _known_status = field_validator("status")(_known_status)
 
     @field_validator("label")
     @classmethod
@@ -451,12 +453,7 @@ class CorrelationSpec(BaseModel):
     status: str
     note: str
 
-    @field_validator("status")
-    @classmethod
-    def _known_status(cls, v: str) -> str:
-        if v not in STATUSES:
-            raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
-        return v
+    _known_status = field_validator("status")(_known_status)
 
 
 class _CountryFile(_GlobalFile):

@@ -1,4 +1,5 @@
-"""Shared fixtures: a small, valid parameter tree that tests can break one line at a time."""
+"""Shared fixtures: the Bangladesh base case, one real batch run, and a small valid parameter tree
+that tests can break one line at a time."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from model import parameters as P
 from model.parameters import DEFAULT_ROOT
 
 FAST = ["--draws", "60", "--sobol-n", "16", "--seed", "11"]  # a quick but complete batch run
 UNITS = "BGD,KEN"
+
+
+@pytest.fixture(scope="module")
+def bgd() -> P.ParameterSet:
+    """Bangladesh, base scenario, as the project ships it."""
+    return P.load("BGD", "base")
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,6 @@ from model.dalys import LifeTable, discounted_years
 UNITS = P.units()
 
 
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
-
-
 def _base(ps, **over):
     p = ps.base()
     p.update({k: np.asarray(v, dtype=float) for k, v in over.items()})

@@ -18,11 +18,6 @@ from model.distributions import Correlation, DistributionError, sample
 COUNTRIES = [u for u in P.units() if "-" not in u]
 
 
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
-
-
 def _base(ps, **over):
     p = ps.base()
     p.update({k: np.asarray(v, dtype=float) for k, v in over.items()})

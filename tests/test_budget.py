@@ -10,11 +10,6 @@ from model import continuum
 from model import parameters as P
 
 
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
-
-
 def _increment(ps, strategy):
     r = continuum.run_set(ps)
     s = r.summary()

@@ -7,12 +7,6 @@ import pytest
 
 from model import antenatal, cea, infant, report
 from model import continuum as C
-from model import parameters as P
-
-
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
 
 
 def test_link_reproduces_the_at_risk_prevalence():

@@ -17,11 +17,6 @@ HIGH, MODERATE = I.RISKS.index("high"), I.RISKS.index("moderate")
 WEEK = 7 / 365.25
 
 
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
-
-
 def _base(ps, **over):
     p = ps.base()
     p.update({k: np.asarray(v, dtype=float) for k, v in over.items()})

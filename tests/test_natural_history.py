@@ -6,12 +6,6 @@ import numpy as np
 import pytest
 
 from model import natural_history as N
-from model import parameters as P
-
-
-@pytest.fixture(scope="module")
-def bgd():
-    return P.load("BGD", "base")
 
 
 def _source(**over):
