@@ -1,5 +1,6 @@
 """Print every benchmark figure: ``python -m benchmarks [--draws N ...] [--loop N]``; a job's
-memory by draws: ``python -m benchmarks --job-memory 1000 10000 100000``.
+memory by draws: ``python -m benchmarks --job-memory 1000 10000 100000``; where a batch's time
+goes, one job and a 13-unit run: ``python -m benchmarks --batch`` (options: ``benchmarks/batch.py``).
 
 ``python -m benchmarks.markov`` runs only the cohort engine against hand-written numpy loops.
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
 
 import numpy as np
@@ -143,6 +145,11 @@ def bench_job_memory(unit: str, draws_list: list[int]) -> None:
 
 
 def main() -> None:
+    if "--batch" in sys.argv[1:]:
+        from benchmarks import batch
+
+        batch.main([a for a in sys.argv[1:] if a != "--batch"])
+        return
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--loop", type=int, default=200, help="samples for the per-sample loop")

@@ -17,6 +17,7 @@ from model import antenatal, cea, continuum, gsa, infant, plots
 from model import uncertainty as U
 from model.io import write_frame, write_json
 from model.parameters import ParameterSet
+from model.timing import span, timed
 
 # model name -> (module, reference strategy, comparator of interest)
 MODELS = {
@@ -65,6 +66,7 @@ class Analysis:
     labels: dict[str, str] = field(default_factory=dict)  # parameter -> human label (figures)
     unit: str = "per pregnancy"  # what one decision is (EVPI, EVPPI and INMB are per unit)
 
+    @timed("write results")
     def write(self, folder: str | Path) -> list[Path]:
         """Write every frame as CSV (prefix ``uncertainty_<model>_``) and the notes as JSON."""
         folder = Path(folder)
@@ -76,6 +78,7 @@ class Analysis:
             "threshold_usd_per_daly": self.threshold, "thresholds": self.thresholds, **self.notes}))
         return files
 
+    @timed("figures")
     def save_figures(self, folder: str | Path, title: str) -> dict[str, list[Path]]:
         """Tornado, CEAC, CEAF, expected loss, EVPI, EVPPI (inputs at or above :meth:`evppi_floor`)
         and Sobol figures, rows by the inputs' labels, the decision threshold marked."""
@@ -138,15 +141,18 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     grid = np.linspace(0, 3 * ps["gdp_per_capita"].value, grid_points)
 
     sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
-    params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled,
-                                sampler=getattr(module, "coherent_sample", None))
+    with span("psa"):
+        params, cost, dalys = U.psa(ps, ev, draws, seed, names=sampled,
+                                    sampler=getattr(module, "coherent_sample", None))
     params = {k: v for k, v in params.items() if not k.startswith("coherence_")}
     frames: dict[str, pd.DataFrame] = {}
-    frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
-    frames["ceac"] = U.ceac(cost, dalys, grid, strategies)
-    frames["ceaf"] = U.ceaf(cost, dalys, grid, strategies)
-    frames["expected_loss"] = U.expected_loss(cost, dalys, grid, strategies)
-    per = U.evpi(cost, dalys, grid)
+    with span("one-way"):
+        frames["one_way"] = U.one_way(ps, ev, threshold, comp, ref, names)
+    with span("ceac, ceaf, evpi"):
+        frames["ceac"] = U.ceac(cost, dalys, grid, strategies)
+        frames["ceaf"] = U.ceaf(cost, dalys, grid, strategies)
+        frames["expected_loss"] = U.expected_loss(cost, dalys, grid, strategies)
+        per = U.evpi(cost, dalys, grid)
     population = float(np.mean(base.population))  # units per year (model.outcomes.Outcomes)
     frames["evpi"] = pd.DataFrame({
         "evpi_per_unit": per,
@@ -157,17 +163,22 @@ def run(ps: ParameterSet, model: str = "continuum", draws: int = 1000, seed: int
     # comparator): inputs without effect add regression noise and nothing else
     moving = [n for n in names if frames["one_way"].loc[n, "inmb_swing"] > 0]
     sets = {n: [n] for n in top} | groups_for(moving)
-    at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
-    at_threshold = at.rename(columns={threshold: "evppi"})
-    frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
-    frames["evppi_grid"] = U.evppi(params, cost, dalys, grid, sets, reference=ref)
+    with span("evppi"):
+        at = U.evppi(params, cost, dalys, [threshold], sets, reference=ref)
+        at_threshold = at.rename(columns={threshold: "evppi"})
+        frames["evppi_at_threshold"] = at_threshold.sort_values("evppi", ascending=False)
+        frames["evppi_grid"] = U.evppi(params, cost, dalys, grid, sets, reference=ref)
     frames["psa_summary"], _ = cea.psa_tables(strategies, cost, dalys, lam, reference=ref)
-    frames["sobol"] = gsa.sobol(ps, ev, threshold, comp, ref, n=sobol_n, seed=seed, names=names)
-    frames["morris"] = gsa.morris(ps, ev, threshold, comp, ref, trajectories=morris_trajectories,
-                                  seed=seed, names=names)
+    with span("sobol"):
+        frames["sobol"] = gsa.sobol(ps, ev, threshold, comp, ref, n=sobol_n, seed=seed, names=names)
+    with span("morris"):
+        frames["morris"] = gsa.morris(ps, ev, threshold, comp, ref, trajectories=morris_trajectories,
+                                      seed=seed, names=names)
     if len(top) >= 2:
-        frames["two_way"] = U.two_way(ps, ev, top[0], top[1], threshold, comp, ref, points=15)
-    frames["thresholds"] = _threshold_analyses(ps, ev, model, comp, ref, threshold)
+        with span("two-way"):
+            frames["two_way"] = U.two_way(ps, ev, top[0], top[1], threshold, comp, ref, points=15)
+    with span("thresholds"):
+        frames["thresholds"] = _threshold_analyses(ps, ev, model, comp, ref, threshold)
     unit = {"antenatal": "per pregnancy", "infant": "per infant", "continuum": "per pregnancy"}[model]
     return Analysis(model=model, strategies=strategies, reference=reference, comparator=comparator,
                     threshold=float(threshold), thresholds=lam, frames=frames, unit=unit,

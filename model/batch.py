@@ -5,16 +5,21 @@ cell overridden, into ``<run>/<unit>/<scenario>/notebooks/``; the notebooks writ
 files and figures into ``<run>/<unit>/<scenario>/``. Every file lands under a temporary name and is
 renamed, so a killed run leaves no half-written file under a final name.
 
-* **Local** (default): a bounded pool of processes (``--workers``, default the number of cores),
-  each notebook in its own kernel. Kernel start-up failures, the known papermill race under
-  concurrency, are retried (``KERNEL_START_ERRORS``: "Kernel didn't respond in 60 seconds",
+* **Kernels**: each worker keeps one warm kernel (:mod:`model.kernels`) that runs the notebooks
+  of its jobs in turn, reset between notebooks, its imports paid once; ``--kernels fresh`` starts
+  a new kernel per notebook instead (the reference path: the results are byte-identical). A
+  kernel's own output goes to ``<run>/logs/``, not the terminal.
+* **Local** (default): a bounded pool of processes (``--workers``, default the number of cores).
+  Kernel start-up failures, the known papermill race under concurrency, are retried
+  (``KERNEL_START_ERRORS``: "Kernel didn't respond in 60 seconds",
   ZMQError "Address already in use", DeadKernelError / "Kernel died before replying").
 * **Dask**: ``--scheduler tcp://host:port`` submits the same job function to an existing
   ``dask scheduler`` + ``dask worker`` cluster; a job whose worker dies is re-run elsewhere
   (``retries``); results are identical to a local run (same seed, same code).
 * **Manifest**: ``<run>/manifest.json`` lists per job its inputs hash (the parameter files it reads,
-  the notebooks, every file of the ``model`` package, draws, seed, Sobol N), start, end, per-notebook
-  durations (papermill metadata), status, error summary (with the failing cell) and output files;
+  the notebooks, every file of the ``model`` package, draws, seed, Sobol N), start, end, where the
+  job's time went (``timing``: kernel start, imports, each analysis, figures, brief, PDF; see
+  :func:`_timing`), status, error summary (with the failing cell) and output files;
   ``summary.csv`` gathers headline figures. Each job also keeps its own ``manifest.json``.
 * ``--resume`` skips a job whose own manifest says ``ok`` with the same inputs hash and whose files
   all exist, and re-runs the rest.
@@ -35,6 +40,7 @@ import os
 import platform
 import secrets
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -47,7 +53,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model import __version__
+from model import __version__, kernels, timing
 from model import parameters as P
 from model.io import write_frame, write_json
 from model.runlock import RunFolderLocked, hold
@@ -78,6 +84,11 @@ class Job:
     sobol_n: int = 256
     notebooks: tuple[str, ...] = NOTEBOOKS
     pdf: bool = True
+    kernels: str = "warm"  # "warm": one kernel per worker for every notebook; "fresh": one per notebook
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.folder).parent.parent
 
 
 @dataclass
@@ -99,6 +110,7 @@ class JobResult:
     headline: dict = field(default_factory=dict)
     quality: dict = field(default_factory=dict)
     brief: dict = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)
     resumed: bool = False
 
 
@@ -160,7 +172,7 @@ def inputs_hash(unit: str, scenario: str, draws: int, seed: int, root: Path,
 
 
 def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, run_dir: Path,
-         root: Path, sobol_n: int = 256, pdf: bool = True) -> list[Job]:
+         root: Path, sobol_n: int = 256, pdf: bool = True, kernels: str = "warm") -> list[Job]:
     """One job per (unit, scenario); names are checked against their patterns first."""
     problems = [P.Problem("--countries", u, "bad unit code") for u in units if not P.UNIT_CODE.match(u)]
     problems += [P.Problem("--scenarios", s, "bad scenario name") for s in scenarios
@@ -170,7 +182,7 @@ def plan(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, 
     package = package_digest()
     return [Job(u, s, draws, seed, str(run_dir / u / s),
                 inputs_hash(u, s, draws, seed, root, sobol_n=sobol_n, package=package),
-                str(root), sobol_n, pdf=pdf) for u in units for s in scenarios]
+                str(root), sobol_n, pdf=pdf, kernels=kernels) for u in units for s in scenarios]
 
 
 def _notebook_parameters(name: str, job: Job) -> dict:
@@ -189,8 +201,9 @@ def _is_kernel_start_error(exc: BaseException) -> bool:
     return any(marker in text for marker in KERNEL_START_ERRORS)
 
 
-def _execute_notebook(name: str, job: Job) -> dict:
-    import papermill as pm
+def _execute_notebook(name: str, job: Job, timings: Path) -> dict:
+    """Run one notebook of ``job`` into ``<job>/notebooks/``, in this thread's warm kernel or a
+    fresh one (``job.kernels``); retried when the kernel fails to start or dies."""
     from papermill.exceptions import PapermillExecutionError
 
     folder = Path(job.folder) / "notebooks"
@@ -198,28 +211,61 @@ def _execute_notebook(name: str, job: Job) -> dict:
     final = folder / name
     tmp = folder / f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{name}"  # unique: never shared by two runs
     params = _notebook_parameters(name, job)
+    logs = job.run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, KERNEL_RETRIES + 1):
+        t0 = time.perf_counter()
+        warm = None
         try:
-            nb = pm.execute_notebook(str(NOTEBOOK_DIR / name), str(tmp), parameters=params,
-                                     kernel_name="python3", progress_bar=False, cwd=job.folder,
-                                     log_output=False)
+            if job.kernels == "warm":
+                log = logs / f"kernel-{platform.node()}-{os.getpid()}-{threading.get_ident()}.log"
+                warm = kernels.for_this_thread(log)
+                started = warm.prepare(job.folder, timings)
+            else:
+                started = None
+            nb = kernels.execute_notebook(NOTEBOOK_DIR / name, tmp, params, job.folder, warm=warm,
+                                          kernel_log=logs / f"{job.unit}-{job.scenario}-kernels.log",
+                                          env={timing.ENV: str(timings)})
             os.replace(tmp, final)
-            meta = nb.metadata.get("papermill", {})
-            return {"notebook": name, "status": "ok", "attempts": attempt, "duration": meta.get("duration")}
+            return {"notebook": name, "status": "ok", "attempts": attempt,
+                    **_notebook_timing(nb, time.perf_counter() - t0, started, timing.read_spans(timings))}
         except PapermillExecutionError as exc:
             if tmp.exists():
                 os.replace(tmp, final)  # keep the executed notebook: it shows the failing cell
             return {"notebook": name, "status": "failed", "attempts": attempt,
                     "error": f"{exc.ename}: {exc.evalue}", "cell_index": exc.cell_index,
                     "execution_count": exc.exec_count}
-        except Exception as exc:  # noqa: BLE001 - retried only when it is a kernel start-up failure
+        except Exception as exc:  # noqa: BLE001 - retried only when the kernel failed to start or died
             tmp.unlink(missing_ok=True)
+            if warm is not None:
+                warm.shutdown()  # a warm kernel in doubt is replaced, never reused
             if attempt < KERNEL_RETRIES and _is_kernel_start_error(exc):
                 time.sleep(1.0 * attempt)
                 continue
             return {"notebook": name, "status": "failed", "attempts": attempt,
                     "error": f"{type(exc).__name__}: {exc}"}
     raise AssertionError("unreachable")
+
+
+def _notebook_timing(nb, seconds: float, kernel_start: float | None, spans: list[tuple[str, float, float]]) -> dict:
+    """A notebook's times in seconds: papermill's duration; the wall time the job saw; the kernel
+    start (``kernel_start``: for a warm kernel, its start and warm-up imports when this notebook
+    needed a new kernel, else 0; None for a fresh kernel, whose start is then the wall time not
+    spent in cells); and the imports, the set-up cell's time (the first after ``parameters``)
+    outside the spans the model code timed in it (~0 in a warm kernel)."""
+    cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    meta = [c.metadata.get("papermill", {}) for c in cells]
+    durations = [float(m.get("duration") or 0.0) for m in meta]
+    setup = next((i + 1 for i, c in enumerate(cells) if "injected-parameters" in c.metadata.get("tags", [])), None)
+    imports = None
+    if setup is not None and setup < len(cells) and meta[setup].get("start_time") and meta[setup].get("end_time"):
+        lo, hi = (datetime.fromisoformat(meta[setup][k].replace("Z", "+00:00")).timestamp()
+                  for k in ("start_time", "end_time"))
+        inside = sum(sec for _, sec, end in spans if lo <= end <= hi + 1e-3)
+        imports = round(max(durations[setup] - inside, 0.0), 3)
+    return {"duration": (nb.metadata.get("papermill") or {}).get("duration"), "seconds": round(seconds, 3),
+            "kernel_start": round(max(seconds - sum(durations), 0.0) if kernel_start is None else kernel_start, 3),
+            "imports": imports}
 
 
 def _headline(folder: Path) -> dict:
@@ -240,13 +286,17 @@ def execute_job(job: Job) -> JobResult:
     res = JobResult(job.unit, job.scenario, "ok", job.inputs_hash, job.seed, job.draws,
                     start=datetime.now(UTC).isoformat(timespec="seconds"))
     folder = Path(job.folder)
+    timings = folder / ".timings.jsonl"  # the kernels' spans (model.timing); read into the manifest
+    brief_spans: dict[str, float] = {}
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        timings.unlink(missing_ok=True)
         ps = P.load(job.unit, job.scenario, job.root)
         res.quality = ps.quality()
         write_frame(folder / "parameters.csv", ps.table())
         write_json(folder / "context.json", context(ps, job))
         for name in job.notebooks:
-            entry = _execute_notebook(name, job)
+            entry = _execute_notebook(name, job, timings)
             res.notebooks.append(entry)
             if entry["status"] != "ok":
                 res.status = "failed"
@@ -256,18 +306,39 @@ def execute_job(job: Job) -> JobResult:
         if res.status == "ok" and tuple(job.notebooks) == NOTEBOOKS:
             from model.brief import build_brief
 
+            timing.recorded(clear=True)
             res.brief = build_brief(folder, pdf=job.pdf)
+            brief_spans = timing.recorded(clear=True)
     except Exception as exc:  # noqa: BLE001 - one failing job must not stop the batch
         res.status = "failed"
         res.error = f"{type(exc).__name__}: {exc}"
         res.notebooks.append({"traceback": traceback.format_exc(limit=3)})
     res.end = datetime.now(UTC).isoformat(timespec="seconds")
     res.seconds = round(time.perf_counter() - t0, 2)
+    res.timing = _timing(job, res, timing.read(timings), brief_spans)
+    timings.unlink(missing_ok=True)
     res.files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                        if p.is_file() and not p.name.startswith(".") and p.name != "manifest.json")
     res.headline = _headline(folder)
     write_json(folder / "manifest.json", asdict(res))
     return res
+
+
+def _timing(job: Job, res: JobResult, spans: dict[str, float], brief: dict[str, float]) -> dict:
+    """Where the job's time went, in seconds: kernel starts, imports (see :func:`_notebook_timing`),
+    each step the model code timed (``spans``, summed over notebooks: loading inputs, PSA,
+    one-way, two-way, thresholds, Sobol, Morris, EVPPI, EVSI, figures, writing results), the
+    brief's parts (HTML, spreadsheet, PDF), and what is left (notebook code outside the spans:
+    tables and displays; papermill reading and writing notebooks; the job's inputs table)."""
+    books = [n for n in res.notebooks if "seconds" in n]
+    kernel_start = sum(n["kernel_start"] for n in books)
+    imports = sum(n["imports"] or 0.0 for n in books)
+    known = kernel_start + imports + sum(spans.values()) + sum(brief.values())
+    return {"kernels": job.kernels, "total": res.seconds,
+            "notebooks": {n["notebook"]: n["seconds"] for n in books},
+            "kernel_start": round(kernel_start, 3), "imports": round(imports, 3),
+            "analyses": dict(sorted(spans.items(), key=lambda kv: -kv[1])),
+            "brief": brief, "other": round(max(res.seconds - known, 0.0), 3)}
 
 
 def context(ps: P.ParameterSet, job: Job) -> dict:
@@ -396,7 +467,8 @@ def _write_index(run_dir: Path, manifest: dict) -> None:
 
 def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, out: Path,
         root: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
-        resume: bool = False, run_id: str | None = None, sobol_n: int = 256, pdf: bool = True) -> int:
+        resume: bool = False, run_id: str | None = None, sobol_n: int = 256, pdf: bool = True,
+        kernels: str = "warm") -> int:
     """Plan, execute and record a batch, then write the run's index and spreadsheet; return 0
     (all ok) or 1 (some failed). The caller validates the inputs first (``cea run`` does, with
     :func:`model.validation.check`). Raises :class:`RunFolderLocked` when another run holds the
@@ -404,7 +476,7 @@ def run(units: Sequence[str], scenarios: Sequence[str], draws: int, seed: int, o
     root = Path(root).resolve() if root else P.DEFAULT_ROOT
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = (Path(out) / run_id).resolve()
-    jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n, pdf=pdf)
+    jobs = plan(units, scenarios, draws, seed, run_dir, root, sobol_n, pdf=pdf, kernels=kernels)
     with hold(run_dir, "cea run", on_stale=lambda msg: print(f"note: {msg}", file=sys.stderr)):
         previous = run_dir / "manifest.json"
         if previous.exists() and not resume:
@@ -438,6 +510,7 @@ def _run_locked(jobs: list[Job], run_id: str, run_dir: Path, draws: int, seed: i
     manifest = {
         "run": run_id, "versions": versions(), "argv": sys.argv, "seed": seed, "draws": draws,
         "sobol_n": sobol_n, "executor": f"dask {scheduler}" if scheduler else f"local x{workers or os.cpu_count()}",
+        "kernels": jobs[0].kernels if jobs else None,
         "seconds": round(time.perf_counter() - t0, 1), "jobs": [asdict(r) for r in results],
     }
     write_json(run_dir / "manifest.json", manifest)

@@ -4,6 +4,7 @@
     cea countries [--root DIR]                list every unit, its data quality, and whether it is valid
     cea run [--countries ISO3,...|all] [--scenarios NAME,...|all] [--draws N] [--seed S] [--out DIR]
             [--workers N] [--scheduler ADDRESS] [--resume] [--run-id ID] [--sobol-n N]
+            [--kernels warm|fresh] [--no-pdf]
 
 Exit codes: 0 success; 1 a job failed; 2 bad arguments, invalid parameter files or a run folder in
 use (nothing is written).
@@ -158,8 +159,6 @@ def run_argument_problems(args: argparse.Namespace) -> list[str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from model import batch  # imported late: papermill and the models are heavier than validation
-
     root = Path(args.root) if args.root else P.DEFAULT_ROOT
     problems = run_argument_problems(args)
     units = scen = []
@@ -179,6 +178,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         for message in problems:
             print(f"cea: {message}", file=sys.stderr)
         return EXIT_INVALID
+    # a first line at once: checking the inputs and starting the workers take a few seconds
+    print(f"cea run: {len(units)} unit(s) x {len(scen)} scenario(s) = {len(units) * len(scen)} job(s), "
+          f"{args.draws:,} draws, {args.kernels} kernels; checking the inputs", file=sys.stderr, flush=True)
+    from model import batch  # imported late: papermill and the models are heavier than validation
+
     # every scenario is checked: notebook 04 of each job compares the unit under all of them
     report = V.check(root, units, None, study_scenarios=scen)
     if report.problems:
@@ -187,7 +191,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         return batch.run(units, scen, draws=args.draws, seed=args.seed, out=Path(args.out), root=args.root,
                          workers=args.workers, scheduler=args.scheduler, resume=args.resume, run_id=args.run_id,
-                         sobol_n=args.sobol_n, pdf=not args.no_pdf)
+                         sobol_n=args.sobol_n, pdf=not args.no_pdf, kernels=args.kernels)
     except batch.RunFolderLocked as exc:
         print(f"cea: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -235,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--run-id", default=None, help="run folder name (default: a UTC timestamp)")
     r.add_argument("--no-pdf", action="store_true", help="write HTML briefs only (no headless Chromium)")
     r.add_argument("--sobol-n", type=int, default=256, help="Sobol base sample size in the uncertainty notebook")
+    r.add_argument("--kernels", choices=("warm", "fresh"), default="warm",
+                   help="warm (default): one kernel per worker runs every notebook, reset between them; "
+                        "fresh: a new kernel per notebook (slower; the same results byte for byte)")
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("brief", help="re-render a run's briefs, spreadsheets and index from its result files")

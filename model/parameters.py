@@ -73,6 +73,7 @@ from model.distributions import (
 )
 from model.distributions import sample as sample_distributions
 from model.readers import InputFileError, load_yaml
+from model.timing import timed
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "parameters"
 PROBABILITY_UNITS = ("probability", "proportion")
@@ -919,6 +920,7 @@ def _finalise(layer: _Layer, root: Path, sources: dict[str, Source], problems: l
     return settings, params, dists, original_year
 
 
+@timed("load inputs")
 def load(unit: str | None = None, scenario: str | None = "base", root: str | Path | None = None
          ) -> ParameterSet:
     """Load and validate the inputs of ``unit`` (ISO3 or ISO3-SUB; None = globals only) under

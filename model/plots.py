@@ -16,21 +16,27 @@ import numpy as np  # noqa: E402
 
 from model.io import write_atomic  # noqa: E402
 
+# svg.hashsalt: the SVG's element ids are hashes of their content with this salt, not of a random
+# one, so the same figure gives the same bytes in every run (with no date in its metadata, below)
 matplotlib.rcParams.update({"text.parse_math": False, "font.size": 11, "axes.titlesize": 12,
                             "axes.labelsize": 11, "legend.fontsize": 10, "xtick.labelsize": 10,
-                            "ytick.labelsize": 10})
+                            "ytick.labelsize": 10, "svg.hashsalt": "cea-workbook"})
+# no creation date in a file: a figure is a result, and the same inputs give the same bytes
+NO_DATE = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None, "ModDate": None}}
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 # one dash pattern per threshold line, none of them the ellipses' solid line or each other's
 THRESHOLD_STYLES = ((0, (6, 3)), (0, (1, 2)), (0, (8, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (12, 4)))
 
 
 def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` (or ``formats``) atomically; close the figure."""
+    """Write ``stem.png`` and ``stem.svg`` (or ``formats``) atomically, without a date in their
+    metadata (byte-identical across runs); close the figure."""
     stem = Path(stem)
     out = []
     for ext in formats:
         out.append(write_atomic(stem.with_suffix(f".{ext}"),
-                                lambda p, e=ext: fig.savefig(p, format=e, dpi=150, bbox_inches="tight")))
+                                lambda p, e=ext: fig.savefig(p, format=e, dpi=150, bbox_inches="tight",
+                                                             metadata=NO_DATE.get(e))))
     plt.close(fig)
     return out
 

@@ -17,6 +17,7 @@ import pandas as pd
 from model import antenatal, cea, continuum, infant, plots
 from model.io import write_frame, write_json
 from model.parameters import ParameterSet
+from model.timing import span, timed
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Report:
     notes: dict = field(default_factory=dict)
     reference: str = ""  # the strategy increments are taken against (the CE plane's origin)
 
+    @timed("write results")
     def write(self, folder: str | Path) -> list[Path]:
         """Write every frame (CSV; the PSA also as Parquet) and the findings, atomically."""
         folder = Path(folder)
@@ -63,6 +65,7 @@ class Report:
         return plots.ce_plane(self.strategies, self.psa_arrays("cost"), self.psa_arrays("dalys"), reference=ref,
                               thresholds=self.thresholds, title=title, unit=unit)
 
+    @timed("figures")
     def save_ce_plane(self, folder: str | Path, title: str, unit: str = "per unit") -> list[Path]:
         """Draw and write ``<prefix>_ce_plane.png`` and ``.svg``."""
         return plots.save(self.ce_plane(title, unit), Path(folder) / f"{self.prefix}_ce_plane")
@@ -112,7 +115,8 @@ def antenatal_report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Repo
     """Base case per 100,000 pregnancies, incremental analysis against IFA, PSA summary,
     acceptability at the country's thresholds and plain-language findings (a
     :class:`model.report.Report` with file prefix ``antenatal``)."""
-    psa = antenatal.run_set(ps, draws=draws, seed=seed)
+    with span("psa"):
+        psa = antenatal.run_set(ps, draws=draws, seed=seed)
     base = antenatal.run_set(ps)
     return build("antenatal", base, psa, antenatal.STRATEGIES, antenatal.STATUS_QUO, antenatal.AVERTED,
                  cea.thresholds_for(ps), 100_000, "per 100,000 pregnancies reached",
@@ -155,7 +159,8 @@ def infant_report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Report:
     :class:`model.report.Report` with file prefix ``infant``); increments are against no
     programme, so each care model's absolute value shows, and the frontier gives MAMI vs inpatient."""
     base = infant.run_set(ps)
-    psa = infant.run_set(ps, draws=draws, seed=seed)
+    with span("psa"):
+        psa = infant.run_set(ps, draws=draws, seed=seed)
 
     def headline(inc: pd.DataFrame) -> list[str]:
         name = ps.unit_name or ps.unit or "this setting"
@@ -190,7 +195,8 @@ def continuum_report(ps: ParameterSet, draws: int = 1000, seed: int = 1) -> Repo
     """All six ``supplement + care`` strategies on one frontier, per 100,000 pregnancies (a
     :class:`model.report.Report` with file prefix ``continuum``)."""
     base = continuum.run_set(ps)
-    psa = continuum.run_set(ps, draws=draws, seed=seed)
+    with span("psa"):
+        psa = continuum.run_set(ps, draws=draws, seed=seed)
 
     def headline(inc: pd.DataFrame) -> list[str]:
         name = ps.unit_name or ps.unit or "this setting"

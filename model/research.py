@@ -26,6 +26,7 @@ from model import uncertainty as U
 from model.budget import Rollout
 from model.io import write_frame, write_json
 from model.parameters import ParameterSet
+from model.timing import span, timed
 
 HORIZON_YEARS = 5  # the uncertainty notebook's population EVPI uses the same horizon
 HORIZONS = (5, 10, 15, 20)  # decision horizons (years) of the sensitivity table
@@ -48,6 +49,7 @@ class ResearchValue:
     notes: dict = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
 
+    @timed("write results")
     def write(self, folder: str | Path) -> list[Path]:
         """Every frame as ``research_<name>.csv`` and the notes as ``research_notes.json``."""
         folder = Path(folder)
@@ -55,6 +57,7 @@ class ResearchValue:
         files.append(write_json(folder / "research_notes.json", self.notes))
         return files
 
+    @timed("figures")
     def save_figures(self, folder: str | Path, title: str) -> dict[str, list[Path]]:
         """EVSI and ENBS by sample size at the decision threshold; optimal size across thresholds."""
         pre = Path(folder) / "research"
@@ -96,7 +99,8 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
     if wrong:
         raise ValueError(f"studies {wrong} inform another model than '{model}'")
     sampled = module.required(ps.settings) if hasattr(module, "required") else module.REQUIRED
-    params, cost, dalys = U.psa(ps, U.evaluator(module, ps.settings), draws, seed, names=sampled)
+    with span("psa"):
+        params, cost, dalys = U.psa(ps, U.evaluator(module, ps.settings), draws, seed, names=sampled)
     base = module.run_set(ps)
     annual = float(np.mean(base.pregnancies_reached if hasattr(base, "pregnancies_reached")
                            else base.identified_per_year))
@@ -107,9 +111,11 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
     at = int(np.flatnonzero(grid == lam)[0])
     long_rows, optimal_rows, summary_rows, check_rows, horizon_rows = [], [], [], [], []
     for name, study in designs_.items():
-        raw = voi.evsi(study, params, cost, dalys, grid, seed=seed)
+        with span("evsi"):
+            raw = voi.evsi(study, params, cost, dalys, grid, seed=seed)
         se = pd.DataFrame(raw.attrs["se"], index=grid).T
-        evppi = U.evppi(params, cost, dalys, grid, {name: study.parameters}, clip=False)
+        with span("evppi"):
+            evppi = U.evppi(params, cost, dalys, grid, {name: study.parameters}, clip=False)
         # EVSI <= EVPPI holds exactly; where the two estimates cross (noise), value the study at its ceiling
         per = raw.clip(upper=evppi.iloc[0], axis=1)
         pop = voi.horizon_population(annual, horizon_years, rate, study.years_to_report)
@@ -129,7 +135,8 @@ def run(ps: ParameterSet, draws: int = 1000, seed: int = 1, designs: Sequence[st
         top, top_rollout = best.iloc[at], best_rollout.iloc[at]
         n_best = int(top["n_best"])
         row = per.index.get_loc(n_best)
-        check = voi.evsi_importance(study, params, cost, dalys, [lam], n_best, seed=seed, outer=outer).iloc[0]
+        with span("evsi importance check"):
+            check = voi.evsi_importance(study, params, cost, dalys, [lam], n_best, seed=seed, outer=outer).iloc[0]
         summary_rows.append({
             "study": name, "title": study.title, "informs": ", ".join(study.parameters),
             "sample_size_unit": study.sample_size_unit, "arms": len(study.arms),

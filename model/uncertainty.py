@@ -38,6 +38,7 @@ from model import metamodel
 from model.cea import health_gain
 from model.names import check_names
 from model.parameters import ParameterSet
+from model.timing import timed
 
 Evaluator = Callable[[Mapping[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]
 
@@ -130,6 +131,39 @@ def two_way(ps: ParameterSet, evaluate: Evaluator, x: str, y: str, threshold: fl
     return pd.DataFrame(inmb.reshape(gx.shape), index=pd.Index(ys, name=y), columns=pd.Index(xs, name=x))
 
 
+LEVELS_PER_CALL = 6  # bisection steps per model call: 63 midpoints per bracket, one call instead of six
+
+
+def _bisect_levels(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray, fa: np.ndarray,
+                   levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``levels`` steps of bisection of every bracket ``[a, b]`` (``fa = f(a)``) with one call of
+    ``f``: every midpoint the steps could visit (a binary tree, ``2**levels - 1`` per bracket) is
+    computed as step-by-step bisection computes it, ``(a + b) / 2``, evaluated at once, and then
+    the path is walked. The brackets and roots are those of one call per step, to the bit."""
+    lo, hi = [a], [b]  # per depth, the intervals of that depth (2**depth per bracket, left to right)
+    mids = []
+    for _ in range(levels):
+        m = (lo[-1] + hi[-1]) / 2
+        mids.append(m)
+        lo.append(np.stack([lo[-1], m], axis=-1).reshape(*a.shape, -1))  # children: [lo, m] and [m, hi]
+        hi.append(np.stack([m, hi[-1]], axis=-1).reshape(*a.shape, -1))
+    values = f(np.concatenate([m.reshape(-1) for m in mids]))
+    fm_by_depth, start = [], 0
+    for m in mids:
+        fm_by_depth.append(values[start:start + m.size].reshape(m.shape))
+        start += m.size
+    node = np.zeros(a.shape, dtype=int)  # index of the current interval within its depth
+    rows = np.arange(a.size).reshape(a.shape)
+    for depth in range(levels):
+        mid = mids[depth].reshape(a.size, -1)[rows, node]
+        fm = fm_by_depth[depth].reshape(a.size, -1)[rows, node]
+        left = np.sign(fm) == np.sign(fa)
+        a, fa = np.where(left, mid, a), np.where(left, fm, fa)
+        b = np.where(left, b, mid)
+        node = 2 * node + left  # the root is right of mid when f(mid) has f(a)'s sign
+    return a, b, fa
+
+
 def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparator: int,
                      reference: int = 0, threshold: float | None = None, low: float | None = None,
                      high: float | None = None, grid: int = 65, iterations: int = 60, *,
@@ -164,12 +198,11 @@ def threshold_search(ps: ParameterSet, evaluate: Evaluator, name: str, comparato
                                       f"({ys.min():.4g} to {ys.max():.4g})"}])
     a, b = xs[brackets], xs[brackets + 1]
     fa = ys[brackets]
-    for _ in range(iterations):  # all brackets bisected together: one model call per iteration
-        mid = (a + b) / 2
-        fm = f(mid)
-        left = np.sign(fm) == np.sign(fa)
-        a, fa = np.where(left, mid, a), np.where(left, fm, fa)
-        b = np.where(left, b, mid)
+    done = 0
+    while done < iterations and a.size:  # all brackets together, LEVELS_PER_CALL bisection steps per model call
+        levels = min(LEVELS_PER_CALL, iterations - done)
+        a, b, fa = _bisect_levels(f, a, b, fa, levels)
+        done += levels
     roots = np.sort(np.concatenate([(a + b) / 2, xs[exact]]))
     return pd.DataFrame([{"parameter": name, "root": r, "low": lo, "high": hi, "note": f"{what} = 0"}
                          for r in roots])
@@ -289,6 +322,7 @@ def evppi(params: Mapping[str, np.ndarray], cost: np.ndarray, effect: np.ndarray
     return out
 
 
+@timed("scenario table")
 def scenario_table(ps_by_scenario: Mapping[str, ParameterSet], module, reference: str,
                    comparator: str, *, outcome: str = "dalys", more_is_better: bool = False) -> pd.DataFrame:
     """Every scenario's base case side by side: costs, increments of cost and of health

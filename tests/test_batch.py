@@ -25,10 +25,47 @@ BIN = Path(sys.executable).parent
 
 
 def result_files(job_dir: Path) -> dict[str, bytes]:
-    """Result files whose bytes must not depend on where the job ran (figures, executed notebooks
-    and manifests carry timings or renderer details and are left out)."""
-    return {str(p.relative_to(job_dir)): p.read_bytes() for p in sorted(job_dir.rglob("*"))
-            if p.is_file() and p.suffix in (".csv", ".json", ".parquet") and p.name != "manifest.json"}
+    """Every file a job wrote, as the bytes that must not depend on how or where it ran.
+
+    Compared as they are: CSV, JSON, Parquet, PNG, SVG, HTML. Left out: the job's manifest (clock
+    readings) and hidden files. Compared without their timestamps: a spreadsheet member by member
+    except ``docProps/core.xml`` (its creation time), a PDF by its text page by page (Chromium
+    stamps creation time and a document id). An executed notebook is compared cell by cell
+    (source, execution count, outputs) without its metadata (papermill's clock) and with three
+    things replaced that differ between any two runs, fresh kernels included: the job folder's
+    path, pandas Styler's random table ids (``T_1a2b3``) and object addresses (``at 0x7f...``)."""
+    import io
+    import re
+    import zipfile
+
+    out = {}
+    for p in sorted(job_dir.rglob("*")):
+        rel = str(p.relative_to(job_dir))
+        if not p.is_file() or p.name == "manifest.json" or p.name.startswith("."):
+            continue
+        if p.suffix == ".xlsx":
+            with zipfile.ZipFile(p) as z:
+                out[rel] = b"".join(n.encode() + z.read(n) for n in sorted(z.namelist()) if n != "docProps/core.xml")
+        elif p.suffix == ".pdf":
+            from pypdf import PdfReader
+
+            out[rel] = "\f".join(page.extract_text() for page in PdfReader(io.BytesIO(p.read_bytes())).pages).encode()
+        elif p.suffix == ".ipynb":
+            nb = json.loads(p.read_text())
+            cells = json.dumps([[c["cell_type"], c["source"], c.get("execution_count"), c.get("outputs")]
+                                for c in nb["cells"]])
+            cells = cells.replace(str(job_dir), "<job>")
+            cells = re.sub(r"T_[0-9a-f]{5}", "T_<id>", cells)
+            out[rel] = re.sub(r" at 0x[0-9a-f]+", " at <address>", cells).encode()
+        else:
+            out[rel] = p.read_bytes()
+    return out
+
+
+def differing(a: Path, b: Path) -> list[str]:
+    """The files of job folders ``a`` and ``b`` that differ (see :func:`result_files`), or are in one only."""
+    fa, fb = result_files(a), result_files(b)
+    return sorted(k for k in fa.keys() | fb.keys() if fa.get(k) != fb.get(k))
 
 
 def test_local_batch_writes_every_job_and_a_manifest(local_run):
@@ -120,8 +157,45 @@ def test_killed_run_resumes_and_matches(local_run, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "resumed  BGD/base" in done.stdout and "ok       KEN/base" in done.stdout
     _, reference = local_run
+    assert done.stderr.startswith("cea run: 2 unit(s) x 1 scenario(s)")  # the first line, before any work
+    assert "IPKernelApp" not in done.stderr and "IPKernelApp" in "".join(  # kernels talk to the log only
+        p.read_text() for p in (out / "r1" / "logs").glob("kernel-*.log"))
     for unit in ("BGD", "KEN"):  # 1 worker vs 2 workers, killed + resumed vs straight through
-        assert result_files(out / "r1" / unit / "base") == result_files(reference / unit / "base")
+        assert differing(out / "r1" / unit / "base", reference / unit / "base") == ["brief.pdf"]  # --no-pdf here
+
+
+def test_warm_kernel_jobs_are_byte_identical_to_fresh_kernels(local_run, tmp_path):
+    """The fast path (one warm kernel per worker; with 1 worker, KEN's six notebooks run in the
+    kernel BGD's left) against the reference path (a fresh kernel per notebook): every result
+    file is the same (:func:`result_files`), PDFs and spreadsheets included."""
+    out = tmp_path / "out"
+    base = ["run", "--countries", UNITS, "--scenarios", "base", *FAST, "--out", str(out)]
+    assert cli.main([*base, "--workers", "1", "--run-id", "warm"]) == 0
+    assert cli.main([*base, "--workers", "2", "--run-id", "fresh", "--kernels", "fresh"]) == 0
+    _, two_workers = local_run
+    for unit in ("BGD", "KEN"):
+        warm, fresh = out / "warm" / unit / "base", out / "fresh" / unit / "base"
+        assert len(result_files(warm)) > 60
+        assert differing(warm, fresh) == []
+        assert differing(warm, two_workers / unit / "base") == []
+    jobs = json.loads((out / "warm" / "manifest.json").read_text())["jobs"]
+    assert jobs[0]["notebooks"][0]["kernel_start"] > 0  # BGD's first notebook started the kernel ...
+    assert [n["kernel_start"] for n in jobs[1]["notebooks"]] == [0] * len(batch.NOTEBOOKS)  # ... KEN reused it
+    assert json.loads((out / "fresh" / "manifest.json").read_text())["kernels"] == "fresh"
+
+
+def test_manifest_says_where_the_time_went(local_run):
+    _, run_dir = local_run
+    job = json.loads((run_dir / "BGD" / "base" / "manifest.json").read_text())
+    t = job["timing"]
+    assert t["kernels"] == "warm" and list(t["notebooks"]) == list(batch.NOTEBOOKS)
+    for name in ("load inputs", "psa", "one-way", "two-way", "thresholds", "sobol", "morris", "evppi", "evsi",
+                 "figures", "write results", "scenario table"):
+        assert t["analyses"][name] > 0, name
+    assert set(t["brief"]) == {"brief html", "spreadsheet", "pdf"}
+    parts = t["kernel_start"] + t["imports"] + sum(t["analyses"].values()) + sum(t["brief"].values())
+    assert parts <= t["total"] + 0.1  # no time counted twice (nested spans would be)
+    assert sum(t["notebooks"].values()) <= t["total"]
 
 
 def _free_port() -> int:
@@ -177,4 +251,4 @@ def test_dask_cluster_gives_the_local_numbers_and_survives_a_dead_worker(local_r
     assert all(j["status"] == "ok" for j in manifest["jobs"])
     _, reference = local_run
     for unit in ("BGD", "KEN"):
-        assert result_files(out / "r1" / unit / "base") == result_files(reference / unit / "base")
+        assert differing(out / "r1" / unit / "base", reference / unit / "base") == ["brief.pdf"]  # --no-pdf here

@@ -17,6 +17,7 @@ from model.brief import data as brief_data
 from model.brief import pdf as brief_pdf
 from model.brief import render
 from model.io import write_text
+from model.timing import span
 
 __all__ = ["build_brief", "build_index", "rebuild"]
 
@@ -27,14 +28,17 @@ def build_brief(folder: str | Path, pdf: bool = True) -> dict:
     from model import spreadsheet
 
     folder = Path(folder)
-    d = brief_data.load(folder)
-    html = write_text(folder / "brief.html", render.brief_html(d))
-    out = {"html": html.name, "xlsx": spreadsheet.job_workbook(d, folder / "results.xlsx").name}
+    with span("brief html"):
+        d = brief_data.load(folder)
+        html = write_text(folder / "brief.html", render.brief_html(d))
+    with span("spreadsheet"):
+        out = {"html": html.name, "xlsx": spreadsheet.job_workbook(d, folder / "results.xlsx").name}
     if not pdf:
         out["pdf"] = "skipped (--no-pdf)"
     else:
         try:
-            out["pdf"] = brief_pdf.html_to_pdf(html, folder / "brief.pdf").name
+            with span("pdf"):
+                out["pdf"] = brief_pdf.html_to_pdf(html, folder / "brief.pdf").name
         except brief_pdf.PdfUnavailable as exc:
             out["pdf"] = str(exc)
     return out
