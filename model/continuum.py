@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -131,6 +132,39 @@ def run(p: Mapping[str, np.ndarray], settings: Settings, supplements: Sequence[s
     inf = infant.run(p, settings)
     return ContinuumResult(combine(p, ante, inf, supplements), tuple(strategies(supplements)),
                            ante.pregnancies_reached, ante, inf)
+
+
+def evaluate_outcomes(p: Mapping[str, np.ndarray], settings: Settings, supplements: Sequence[str] = SUPPLEMENTS
+                      ) -> dict[str, np.ndarray]:
+    """``run(p, settings, supplements).outcomes``, to the bit, sooner when many draws share their
+    infant inputs (a Sobol or Morris design, a one-way, two-way or threshold analysis of an
+    antenatal input): the infant model runs once per distinct row of its own inputs. What the
+    uncertainty analyses evaluate (:func:`model.uncertainty.evaluator`)."""
+    missing = [k for k in REQUIRED if k not in p]
+    if missing:
+        raise KeyError(f"continuum: missing parameters {missing}")
+    infant_outcomes = SimpleNamespace(outcomes=_infant_outcomes_by_distinct_rows(p, settings))
+    return combine(p, antenatal.run(p, settings), infant_outcomes, supplements)
+
+
+def _infant_outcomes_by_distinct_rows(p: Mapping[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:
+    """The infant model's outcomes per draw, computed once per distinct row of the inputs it reads
+    (``infant.REQUIRED``; rows compared bit for bit) and copied to the draws that share it. Each
+    draw's outcomes depend on that draw's inputs alone (the model has no cross-draw step), so
+    this equals running every row."""
+    arrays = {k: np.asarray(p[k], dtype=float) for k in infant.REQUIRED}
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    if len(shape) != 1:
+        return infant.run(p, settings).outcomes
+    n = shape[0]
+    varying = [a for a in arrays.values() if a.shape == (n,)]
+    bits = np.stack(varying, axis=1).view(np.uint64) if varying else np.zeros((n, 0), dtype=np.uint64)
+    _, first, inverse = np.unique(bits, axis=0, return_index=True, return_inverse=True)
+    if first.size == n:
+        return infant.run(p, settings).outcomes
+    distinct = {k: (np.asarray(v)[first] if np.shape(v) == (n,) else v) for k, v in p.items()}
+    out = infant.run(distinct, settings).outcomes
+    return {k: np.asarray(v)[inverse.reshape(-1)] for k, v in out.items()}
 
 
 def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1,

@@ -78,6 +78,7 @@ from model.markov import check_transitions, correction_weights, simulate
 from model.natural_history import weekly
 from model.outcomes import Outcomes
 from model.parameters import ParameterSet, Settings
+from model.timing import timed
 
 STATES = ("untreated", "mami", "mami_recovered", "inpatient", "recovered", "defaulted", "relapsed", "dead")
 U, MAMI, MAMI_REC, IN, REC, DEF, REL, DEAD = range(len(STATES))
@@ -409,6 +410,7 @@ def run_set(ps: ParameterSet, draws: int | None = None, seed: int = 1) -> Infant
     return run(p, ps.settings)
 
 
+@timed("survival curves")
 def survival(p: Mapping[str, np.ndarray], settings: Settings, enrolment_age_weeks: int = 4) -> pd.DataFrame:
     """Share alive by week of age for a cohort enrolled at ``enrolment_age_weeks``, by risk class
     and strategy (the mean over any sample axis): columns age_weeks, risk, strategy, alive."""

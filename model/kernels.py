@@ -28,7 +28,6 @@ not the terminal. A kernel that dies is replaced at the next notebook.
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import threading
 import time
@@ -55,7 +54,7 @@ _s.pd_cols = _pd.get_option("display.max_columns")
 _s.pd_rows = _pd.get_option("display.max_rows")
 """
 
-# Run before each notebook; {cwd} and {timings} are JSON strings.
+# Run before each notebook; {cwd} and {timings} are Python literals (repr of a str, or None).
 _RESET = """
 def __cea_reset():
     import os, sys, warnings
@@ -129,8 +128,7 @@ class WarmKernel:
             t0 = time.perf_counter()
             self.start(cwd)
             started = time.perf_counter() - t0
-        self._run(_RESET.format(cwd=json.dumps(str(cwd)),
-                                timings=json.dumps(str(timings) if timings else None)), "reset")
+        self._run(_RESET.format(cwd=repr(str(cwd)), timings=repr(str(timings) if timings else None)), "reset")
         self.notebooks_run += 1
         return started
 

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from model.io import write_atomic  # noqa: E402
+from model.timing import timed  # noqa: E402
 
 # svg.hashsalt: the SVG's element ids are hashes of their content with this salt, not of a random
 # one, so the same figure gives the same bytes in every run (with no date in its metadata, below)
@@ -28,6 +29,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 THRESHOLD_STYLES = ((0, (6, 3)), (0, (1, 2)), (0, (8, 2, 1, 2)), (0, (3, 1, 1, 1, 1, 1)), (0, (12, 4)))
 
 
+@timed("figures")
 def save(fig, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` (or ``formats``) atomically, without a date in their
     metadata (byte-identical across runs); close the figure."""

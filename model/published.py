@@ -19,6 +19,7 @@ import yaml
 
 from model.currency import Deflators
 from model.parameters import DEFAULT_ROOT
+from model.timing import timed
 
 DECISIONS = ("infant_care", "mms")
 FIELDS = ("decision", "compared", "population", "cost_per_daly", "currency", "price_year", "price_year_status",
@@ -61,6 +62,7 @@ def load(root: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("study")
 
 
+@timed("published comparisons")
 def compare(decision: str, ours: Mapping[str, tuple[float, float]], price_year: int, setting: str,
             root: str | Path | None = None) -> pd.DataFrame:
     """This run's results (``ours``: what was compared -> (US$ per DALY averted, US$ per death

@@ -23,6 +23,7 @@ import pandas as pd
 from model import antenatal, published
 from model import parameters as P
 from model.currency import Deflators
+from model.timing import timed
 
 UNITS = ("BGD", "IND", "PAK")
 KASHI_PRICE_YEAR = 2016
@@ -75,6 +76,7 @@ def _run(ps: P.ParameterSet, p: dict, settings: P.Settings) -> tuple[float, floa
             float((s.loc["MMS", "cost"] - s.loc["IFA", "cost"]) * 1e5))
 
 
+@timed("published comparisons")
 def kashi_decomposition(units: tuple[str, ...] = UNITS, root=None) -> pd.DataFrame:
     """Rows: the base case, then each step of ``STEPS`` (cumulative), then the published figures
     and the remaining difference; columns ``(unit, 'DALYs averted per 100,000' | 'US$ per DALY')``."""

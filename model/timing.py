@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,15 +26,23 @@ ENV = "CEA_TIMINGS"
 _RECORDED: list[tuple[str, float]] = []
 
 
+_DEPTH = threading.local()
+
+
 @contextmanager
 def span(name: str) -> Iterator[None]:
-    """Time the ``with`` block (wall seconds) under ``name``; nested spans are timed separately
-    (an outer span includes its inner ones)."""
+    """Time the ``with`` block (wall seconds) under ``name``. Only the outermost span of a thread is
+    kept: a span inside another (a figure saved inside "figures", inputs loaded inside an
+    analysis) is part of the outer one, so the spans of a job never count a second twice."""
+    depth = getattr(_DEPTH, "value", 0)
+    _DEPTH.value = depth + 1
     t0 = time.perf_counter()
     try:
         yield
     finally:
-        record(name, time.perf_counter() - t0)
+        _DEPTH.value = depth
+        if depth == 0:
+            record(name, time.perf_counter() - t0)
 
 
 def timed(name: str) -> Callable[[F], F]:

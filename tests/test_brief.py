@@ -447,6 +447,34 @@ def test_the_two_brief_pages_also_fit_letter_paper(run_dir, tmp_path):
     assert pages[2].lstrip().startswith("Abstract")
 
 
+@needs_chromium
+def test_the_kept_browser_prints_what_a_one_off_chromium_prints(run_dir, tmp_path):
+    """Briefs are printed by one browser per worker thread (DevTools over a pipe); its PDF has the
+    pages, page sizes and text of ``chromium --print-to-pdf``. A kept browser that stops
+    answering is dropped and the brief printed once-off, with the same text."""
+    from pypdf import PdfReader
+
+    def pages(path):
+        reader = PdfReader(path)
+        return [(tuple(map(float, p.mediabox)), p.extract_text()) for p in reader.pages]
+
+    html = (run_dir / "BGD" / "base" / "brief.html").resolve()
+    once = tmp_path / "once.pdf"
+    brief_pdf._print_once(brief_pdf.find_chromium(), html, once)
+    browser = brief_pdf.Browser.for_this_thread(brief_pdf.find_chromium())  # this thread's, maybe used before
+    printed = browser.printed
+    kept = brief_pdf.html_to_pdf(html, tmp_path / "kept.pdf")
+    assert browser.printed == printed + 1 and browser.proc.poll() is None  # it printed, and waits for the next
+    assert len(pages(once)) > 4 and pages(kept) == pages(once)
+    reader, writer = os.pipe()
+    os.close(reader)
+    os.close(browser._to)
+    browser._to = writer  # the pipe to the kept browser breaks: writing to it fails
+    assert pages(brief_pdf.html_to_pdf(html, tmp_path / "after.pdf")) == pages(once)
+    assert brief_pdf.Browser._local.browser is None and browser.proc.poll() is not None  # dropped, stopped
+    assert not list(tmp_path.glob(".*.pdf"))  # no temporary file left behind
+
+
 def test_subnational_unit_with_inherited_births_is_flagged():
     params = pd.DataFrame({"parameter": ["live_births", "nmr"],
                            "file": ["parameters/countries/IND.yaml", "parameters/countries/IND-MH.yaml"]})
