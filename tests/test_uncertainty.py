@@ -101,6 +101,47 @@ def test_threshold_search_finds_a_known_root(tree):
     assert np.isnan(none["root"].iloc[0]) and none["note"].iloc[0].startswith("no threshold in range")
 
 
+def test_several_bisection_steps_per_call_give_one_step_bisection_to_the_bit(monkeypatch):
+    """threshold_search evaluates LEVELS_PER_CALL steps of bisection in one model call; its roots
+    are those of one call per step, bit for bit (the roots of the briefs did not move), and it
+    needs a sixth of the calls. Also with several brackets, and a step count not a multiple of 6."""
+    ps = P.load("BGD", "base")
+    ev = U.evaluator(continuum, ps.settings)
+    calls = []
+
+    def counted(p):
+        calls.append(1)
+        return ev(p)
+
+    def roots(levels, iterations=60):
+        monkeypatch.setattr(U, "LEVELS_PER_CALL", levels)
+        calls.clear()
+        strategies = list(continuum.run_set(ps).strategies)
+        t = U.threshold_search(ps, counted, "price_mms_180", comparator=strategies.index("MMS + inpatient"),
+                               reference=strategies.index("IFA + inpatient"), threshold=None, low=0.3, high=19.7,
+                               iterations=iterations)
+        assert np.isfinite(t["root"]).all()
+        return t["root"].to_numpy().tobytes(), len(calls)
+
+    for iterations in (60, 23, 20):  # 60 as the analyses use; fewer, where the brackets are still wide
+        fast, fast_calls = roots(6, iterations)
+        slow, slow_calls = roots(1, iterations)
+        assert fast == slow and fast_calls == 1 + -(-iterations // 6) and slow_calls == 1 + iterations
+    # two brackets at once, bounds that are not binary fractions: sin has roots at pi and 2 pi in [2.1, 7.3]
+    def two_roots(p):
+        x = np.asarray(p["price_mms_180"], dtype=float)
+        return np.zeros((x.size, 2)), np.stack([np.zeros_like(x), -np.sin(x)], axis=1)
+
+    for levels in (1, 6):
+        monkeypatch.setattr(U, "LEVELS_PER_CALL", levels)
+        t = U.threshold_search(ps, two_roots, "price_mms_180", comparator=1, threshold=1.0, low=2.1, high=7.3, grid=11,
+                               iterations=20)
+        assert t["root"].to_numpy() == pytest.approx([np.pi, 2 * np.pi], abs=1e-5)  # 20 halvings of 0.52
+        if levels == 1:
+            one_step = t["root"].to_numpy().tobytes()
+    assert t["root"].to_numpy().tobytes() == one_step
+
+
 def test_mms_price_threshold_makes_mms_cost_neutral():
     ps = P.load("BGD", "base")
     ev = U.evaluator(antenatal, ps.settings)
