@@ -80,6 +80,12 @@ PROBABILITY_UNITS = ("probability", "proportion")
 BOUNDED_UNIT_PREFIXES = {"%": 100.0, "per 1,000": 1000.0}  # unit prefix -> upper bound
 RATIO_UNITS = ("relative risk", "ratio", "odds ratio", "hazard ratio")
 STATUSES = ("verified", "unverified", "assumption")
+CURRENCIES = ("USD",)
+PARAM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+UNIT_CODE = re.compile(r"^[A-Z]{3}(-[A-Z0-9]{1,3})?$")
+SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+RANGE_FIELDS = ("value", "low", "high")
+URL_SCHEMES = ("http", "https")
 
 
 def _known_status(v: str) -> str:
@@ -87,12 +93,16 @@ def _known_status(v: str) -> str:
     if v not in STATUSES:
         raise ValueError(f"unknown status '{v}' (expected one of {', '.join(STATUSES)})")
     return v
-CURRENCIES = ("USD",)
-PARAM_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-UNIT_CODE = re.compile(r"^[A-Z]{3}(-[A-Z0-9]{1,3})?$")
-SCENARIO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-RANGE_FIELDS = ("value", "low", "high")
-URL_SCHEMES = ("http", "https")
+
+
+def _one_line(what: str):
+    """A pydantic check that a text field is one non-empty line (returned stripped); the error says
+    that ``what`` is one."""
+    def check(v: str) -> str:
+        if not v.strip() or "\n" in v.strip():
+            raise ValueError(f"{what} is one non-empty line")
+        return v.strip()
+    return check
 
 
 @dataclass(frozen=True)
@@ -462,24 +472,14 @@ class _CountryFile(_GlobalFile):
     name: str
     parent: str | None = None
 
-    @field_validator("name")
-    @classmethod
-    def _one_line_name(cls, v: str) -> str:
-        if not v.strip() or "\n" in v.strip():
-            raise ValueError("a unit's name is one non-empty line")
-        return v.strip()
+    _one_line_name = field_validator("name")(_one_line("a unit's name"))
 
 
 class _ScenarioFile(_GlobalFile):
     name: str
     description: str
 
-    @field_validator("description")
-    @classmethod
-    def _one_line(cls, v: str) -> str:
-        if not v.strip() or "\n" in v.strip():
-            raise ValueError("a scenario description is one non-empty line")
-        return v.strip()
+    _one_line_description = field_validator("description")(_one_line("a scenario description"))
 
 
 # --------------------------------------------------------------------------- reading
